@@ -1,0 +1,55 @@
+"""Print one closing line that adds up the pytest and the Playwright results.
+
+Usage: ``python scripts/summarize_tests.py PYTEST_JUNIT_XML PLAYWRIGHT_JSON``.
+A missing report counts as one failure, so a suite that never ran cannot
+pass unnoticed.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import xml.etree.ElementTree as ElementTree
+from pathlib import Path
+
+
+def pytest_counts(junit_path: Path) -> tuple[int, int, int]:
+    """Return (passed, failed, skipped) from a pytest JUnit XML report."""
+    if not junit_path.exists():
+        return 0, 1, 0
+    root = ElementTree.parse(junit_path).getroot()
+    suites = [root] if root.tag == "testsuite" else list(root.iter("testsuite"))
+    total = failed = skipped = 0
+    for suite in suites:
+        total += int(suite.get("tests", 0))
+        failed += int(suite.get("failures", 0)) + int(suite.get("errors", 0))
+        skipped += int(suite.get("skipped", 0))
+    return total - failed - skipped, failed, skipped
+
+
+def playwright_counts(json_path: Path) -> tuple[int, int, int]:
+    """Return (passed, failed, skipped) from a Playwright JSON report."""
+    if not json_path.exists():
+        return 0, 1, 0
+    stats = json.loads(json_path.read_text()).get("stats", {})
+    passed = int(stats.get("expected", 0))
+    failed = int(stats.get("unexpected", 0)) + int(stats.get("flaky", 0))
+    skipped = int(stats.get("skipped", 0))
+    if passed + failed + skipped == 0:
+        failed = 1  # an empty run is a failure, not a success
+    return passed, failed, skipped
+
+
+def main(argv: list[str]) -> int:
+    """Print the per-suite and the total counts; return 0."""
+    py = pytest_counts(Path(argv[1]))
+    ui = playwright_counts(Path(argv[2]))
+    print(f"pytest: {py[0]} passed, {py[1]} failed, {py[2]} skipped")
+    print(f"ui-tests: {ui[0]} passed, {ui[1]} failed, {ui[2]} skipped")
+    passed, failed, skipped = (a + b for a, b in zip(py, ui))
+    print(f"summary: {passed} passed, {failed} failed, {skipped} skipped")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))
