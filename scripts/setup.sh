@@ -38,6 +38,8 @@ pip install --quiet -e ".[test,demo]"
 # rebuild so the JavaScript always matches src/.
 jlpm install --silent >/dev/null
 jlpm build >/dev/null
-jupyter labextension develop --overwrite . >/dev/null
+jupyter-builder develop --overwrite . >/dev/null 2>&1
+# An editable install does not always leave the server config behind.
+jupyter server extension enable --sys-prefix jupyterlab_llmds >/dev/null 2>&1
 
 echo "setup: done ($(jupyter labextension list 2>&1 | grep -m1 'jupyterlab-llmds' | sed 's/\x1b\[[0-9;]*m//g' | xargs))"
