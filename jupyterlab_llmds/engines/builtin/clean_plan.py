@@ -1,0 +1,177 @@
+"""Turn a data card into a cleaning plan: what to do to which column, and why.
+
+The plan is plain data read from the card's issues; the code and markdown
+writers both render it, so what the markdown says is what the code does.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from .code_text import ColumnRef, clean_variable, column_refs, frame_expression
+
+CONVERSION_KINDS = ("numeric_string", "datetime_string", "boolean_string")
+
+
+@dataclass
+class ColumnPlan:
+    """Everything the clean task does to one column.
+
+    Attributes
+    ----------
+    ref : ColumnRef
+        How code reaches the column.
+    column : dict
+        The card's column entry.
+    whitespace : dict or None
+        The ``whitespace`` issue, when values need stripping.
+    null_tokens : dict
+        Raw token spelling -> count, to turn into missing values.
+    case_groups : list of dict
+        ``case_variants`` groups (canonical spelling and its variants).
+    conversion : dict or None
+        The ``numeric_string``/``datetime_string``/``boolean_string`` issue.
+    drop : dict or None
+        The ``all_null`` or ``constant`` issue when the column is dropped.
+    """
+
+    ref: ColumnRef
+    column: dict
+    whitespace: dict | None = None
+    null_tokens: dict = field(default_factory=dict)
+    case_groups: list = field(default_factory=list)
+    conversion: dict | None = None
+    drop: dict | None = None
+
+    @property
+    def stripped_tokens(self) -> list[str]:
+        """Distinct token spellings after strip (code compares stripped values)."""
+        return sorted({token.strip() for token in self.null_tokens})
+
+    @property
+    def needs_strip(self) -> bool:
+        """Strip when values are padded, so tokens and variants match their stripped form."""
+        return self.whitespace is not None
+
+    @property
+    def case_map(self) -> dict[str, str]:
+        """Variant spelling (stripped) -> canonical spelling."""
+        mapping = {}
+        for group in self.case_groups:
+            for variant in group["variants"]:
+                if variant.strip() != group["canonical"]:
+                    mapping[variant.strip()] = group["canonical"]
+        return mapping
+
+    @property
+    def has_work(self) -> bool:
+        """Whether the plan changes this column at all."""
+        return bool(self.whitespace or self.null_tokens or self.case_groups or self.conversion or self.drop)
+
+
+@dataclass
+class CleanPlan:
+    """The cleaning plan of one frame.
+
+    Attributes
+    ----------
+    card : dict
+        The data card the plan comes from.
+    source : str
+        Expression reading the user's frame.
+    target : str
+        Variable the cleaned copy is bound to.
+    columns : list of ColumnPlan
+        One plan per column, in column order (columns without work included).
+    duplicates : dict or None
+        The ``duplicate_rows`` issue, when rows are dropped.
+    """
+
+    card: dict
+    source: str
+    target: str
+    columns: list[ColumnPlan]
+    duplicates: dict | None = None
+
+    @property
+    def name(self) -> str:
+        """Name of the user's frame."""
+        return self.card["name"]
+
+    @property
+    def is_series(self) -> bool:
+        """Whether the user's object is a Series (cleaned as a one-column frame)."""
+        return self.card.get("kind") == "Series"
+
+    @property
+    def sampled(self) -> bool:
+        """Whether the card's counts come from a sample of the rows."""
+        return (self.card.get("sample") or {}).get("method", "all") != "all"
+
+    @property
+    def by_position(self) -> bool:
+        """Whether some column must be reached by position (then drops are positional too)."""
+        return any(plan.ref.by_position for plan in self.columns)
+
+    def working(self) -> list[ColumnPlan]:
+        """Column plans that change something."""
+        return [plan for plan in self.columns if plan.has_work]
+
+    def with_step(self, predicate) -> list[ColumnPlan]:
+        """Column plans for which ``predicate(plan)`` holds, in column order."""
+        return [plan for plan in self.columns if predicate(plan)]
+
+
+def plan_clean(card: dict) -> CleanPlan:
+    """Build the :class:`CleanPlan` of a card dict.
+
+    Parameters
+    ----------
+    card : dict
+        A data card (``DataCard.to_dict()``).
+
+    Returns
+    -------
+    CleanPlan
+        The plan; columns without issues are kept but have no work.
+    """
+    name = str(card.get("name", "df"))
+    target = clean_variable(name)
+    refs = column_refs(card, target)
+    by_position: dict[int, ColumnPlan] = {}
+    by_name: dict[str, list[ColumnPlan]] = {}
+    plans = []
+    for column in card.get("columns", []):
+        plan = ColumnPlan(ref=refs[column["position"]], column=column)
+        plans.append(plan)
+        by_position[column["position"]] = plan
+        by_name.setdefault(repr(column["name"]), []).append(plan)
+    duplicates = None
+    for issue in card.get("issues", []):
+        if issue["kind"] == "duplicate_rows":
+            duplicates = issue
+            continue
+        # the position tells same-named columns apart; the name is the fallback
+        if issue.get("position") in by_position:
+            targets = [by_position[issue["position"]]]
+        else:
+            targets = by_name.get(repr(issue["column"]), [])
+        for plan in targets:
+            attach_issue(plan, issue)
+    return CleanPlan(card=card, source=frame_expression(name), target=target, columns=plans, duplicates=duplicates)
+
+
+def attach_issue(plan: ColumnPlan, issue: dict) -> None:
+    """Record one column issue on the column's plan."""
+    kind = issue["kind"]
+    evidence = issue.get("evidence") or {}
+    if kind == "whitespace":
+        plan.whitespace = issue
+    elif kind == "null_tokens":
+        plan.null_tokens.update(evidence.get("tokens", {}))
+    elif kind == "case_variants":
+        plan.case_groups.extend(evidence.get("groups", []))
+    elif kind in CONVERSION_KINDS:
+        plan.conversion = issue
+    elif kind in ("all_null", "constant"):
+        plan.drop = issue

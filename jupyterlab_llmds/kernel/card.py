@@ -1,0 +1,430 @@
+"""The data card: a compact, JSON-safe description of a live DataFrame.
+
+``describe(df)`` reads the frame and never changes it. Exact where it is
+cheap (shape, dtypes, null counts, numeric statistics); everything costly
+(distinct counts, value counts, text pattern detection and, on big frames,
+duplicate rows) runs on a bounded row sample, and the card says so.
+
+Top-level imports are stdlib only: this module is imported in users' kernels.
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass, field
+from typing import Any
+
+from . import detectors
+
+SCHEMA_VERSION = 1
+
+#: Rows at the top of the frame always in the sample: the head is what the
+#: user looks at, and it keeps the sample stable when rows are appended.
+SAMPLE_HEAD_SHARE = 0.1
+
+#: Above this many rows, duplicate rows are looked for in the sample only.
+EXACT_DUPLICATES_MAX_ROWS = 200_000
+
+#: A column with at most this many distinct values gets ``top`` values.
+TOP_MAX_DISTINCT = 50
+
+SEMANTIC_FOR_ISSUE = {
+    "numeric_string": "numeric_string",
+    "datetime_string": "datetime_string",
+    "boolean_string": "boolean_string",
+}
+
+
+@dataclass
+class DataCard:
+    """The data card of one frame; see ``docs/architecture.md`` for the schema.
+
+    Attributes
+    ----------
+    name : str
+        The name the frame is bound to.
+    data : dict
+        The JSON-safe card (what :meth:`to_dict` returns).
+    """
+
+    name: str
+    data: dict = field(default_factory=dict)
+
+    def to_dict(self) -> dict:
+        """Return the card as a JSON-safe dict (schema version 1)."""
+        return self.data
+
+    @property
+    def issues(self) -> list[dict]:
+        """The issues found, frame-level first."""
+        return self.data.get("issues", [])
+
+    def to_prompt(self) -> str:
+        """Render the card as compact text for a language model or a human.
+
+        Returns
+        -------
+        str
+            One header line, one line per column (dtype, meaning, nulls,
+            distinct values, statistics or examples) and one line per issue.
+        """
+        return render_prompt(self.data)
+
+
+# --------------------------------------------------------------------------
+# Rendering
+
+
+def render_prompt(card: dict) -> str:
+    """Text form of a card dict (see :meth:`DataCard.to_prompt`)."""
+    rows, columns = card["shape"]
+    lines = [f"{card['kind']} `{card['name']}`: {rows} rows x {columns} columns"]
+    sample = card.get("sample") or {}
+    if sample.get("method") != "all":
+        lines[0] += f" (text statistics on a sample of {sample.get('rows')} of {sample.get('of')} rows)"
+    lines.append("Columns:")
+    for column in card["columns"]:
+        lines.append("- " + render_column(column))
+    if card["issues"]:
+        lines.append("Issues:")
+        for issue in card["issues"]:
+            where = f"{issue['column']!r}" if issue["column"] is not None else "frame"
+            lines.append(f"- [{issue['kind']}] {where}: {issue['message']}")
+    else:
+        lines.append("Issues: none found")
+    return "\n".join(lines)
+
+
+def render_column(column: dict) -> str:
+    """One prompt line for a column."""
+    distinct = column["distinct"]
+    approx = "" if distinct.get("exact") else "~"
+    text = (
+        f"{column['name']!r} ({column['dtype']}, {column['semantic']}): "
+        f"{column['nulls']} nulls, {approx}{distinct.get('count')} distinct"
+    )
+    if column.get("stats"):
+        text += "; " + ", ".join(f"{key}={value}" for key, value in column["stats"].items())
+    if column.get("top"):
+        text += "; top " + ", ".join(f"{value!r}×{count}" for value, count in column["top"][:5])
+    elif column.get("samples"):
+        text += "; e.g. " + ", ".join(repr(value) for value in column["samples"][:3])
+    if column.get("error"):
+        text += f"; could not inspect: {column['error']}"
+    return text
+
+
+# --------------------------------------------------------------------------
+# Building the card
+
+
+def describe(df, name: str = "df", sample_rows: int = 10_000, seed: int = 0) -> DataCard:
+    """Build the data card of a DataFrame (or Series) without modifying it.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame or pandas.Series
+        The frame to describe. A Series is described as a one-column frame.
+    name : str
+        The name the frame is bound to in the user's namespace.
+    sample_rows : int
+        Row budget for the costly statistics. A frame with more rows is
+        described from its head plus random rows (drawn with
+        ``numpy.random.default_rng(seed)``); the card says so.
+    seed : int
+        Seed of the random part of the sample, for reproducible cards.
+
+    Returns
+    -------
+    DataCard
+        The card; ``to_dict()`` gives the JSON-safe dict.
+    """
+    import pandas as pd
+
+    kind = "Series" if isinstance(df, pd.Series) else "DataFrame"
+    frame = df.to_frame() if kind == "Series" else df
+    rows, column_count = frame.shape
+    positions = sample_positions(rows, sample_rows, seed)
+    sampled = positions is not None
+    sample_frame = frame.iloc[positions] if sampled else frame
+    columns, issues = [], []
+    for position in range(column_count):
+        column, column_issues = describe_column(frame, sample_frame, position, sampled)
+        columns.append(column)
+        issues.extend(column_issues)
+    if kind == "Series" or column_count == 1:
+        # repeated values are the norm in a single column, not duplicate records
+        duplicates = {"summary": {"count": 0, "exact": True}, "issues": []}
+    else:
+        duplicates = describe_duplicates(frame, sample_frame, positions)
+    data = {
+        "schema_version": SCHEMA_VERSION,
+        "name": str(name),
+        "kind": kind,
+        "shape": [int(rows), int(column_count)],
+        "index": describe_index(frame.index),
+        "memory_bytes": memory_bytes(frame),
+        "sample": {
+            "rows": int(len(positions)) if sampled else int(rows),
+            "of": int(rows),
+            "method": "head+random" if sampled else "all",
+        },
+        "duplicate_rows": duplicates["summary"],
+        "columns": columns,
+        "issues": duplicates["issues"] + issues,
+    }
+    return DataCard(name=str(name), data=data)
+
+
+def sample_positions(rows: int, sample_rows: int, seed: int):
+    """Sorted row positions to sample, or ``None`` when every row fits the budget.
+
+    The head is always included; the rest are distinct random positions from
+    ``numpy.random.default_rng(seed).choice`` (``df.sample`` would shuffle
+    every row of a large frame just to take a few).
+    """
+    sample_rows = max(1, int(sample_rows))
+    if rows <= sample_rows:
+        return None
+    import numpy as np
+
+    head = min(int(sample_rows * SAMPLE_HEAD_SHARE), sample_rows)
+    rng = np.random.default_rng(seed)
+    rest = rng.choice(rows - head, size=sample_rows - head, replace=False) + head
+    return np.sort(np.concatenate([np.arange(head), rest]))
+
+
+def describe_index(index) -> dict:
+    """Kind, levels and name(s) of the frame's index."""
+    names = [detectors.json_safe_value(level_name) for level_name in index.names]
+    return {
+        "kind": type(index).__name__,
+        "nlevels": int(index.nlevels),
+        "name": names[0] if index.nlevels == 1 else names,
+    }
+
+
+def memory_bytes(frame) -> int | None:
+    """Shallow memory use (``deep=True`` walks every string and is too slow)."""
+    try:
+        return int(frame.memory_usage(index=True, deep=False).sum())
+    except Exception:  # exotic extension arrays must not break the card
+        return None
+
+
+def describe_duplicates(frame, sample_frame, positions) -> dict:
+    """Duplicate-row summary and issue: exact up to 200k rows, else on the sample."""
+    exact = len(frame) <= EXACT_DUPLICATES_MAX_ROWS
+    target = frame if exact else sample_frame
+    try:
+        issue = detectors.detect_duplicate_rows(target, exact=exact, positions=None if exact else positions)
+    except Exception as error:  # unhashable cells (lists, dicts) cannot be compared
+        return {"summary": {"count": None, "exact": exact, "error": short_error(error)}, "issues": []}
+    count = issue["count"] if issue else 0
+    issues = [{"column": None, **issue}] if issue else []
+    return {"summary": {"count": count, "exact": exact}, "issues": issues}
+
+
+def short_error(error: Exception) -> str:
+    """``TypeError: unhashable type: 'list'`` cut to evidence length."""
+    return detectors.truncate_text(f"{type(error).__name__}: {error}")
+
+
+def column_name(label) -> tuple[Any, bool]:
+    """JSON-safe column name and whether code can use it as the exact label.
+
+    Strings (kept whole: code refers to them), ints, finite floats,
+    booleans and tuples of those (MultiIndex columns, given as lists)
+    round-trip; other labels (timestamps, NaN) are given as text and code
+    must reach the column by position.
+    """
+    if isinstance(label, str):
+        return label, True
+    if isinstance(label, tuple):
+        parts = [column_name(part) for part in label]
+        return [part for part, _ in parts], all(ok for _, ok in parts)
+    safe = detectors.json_safe_value(label)
+    plain_number = isinstance(label, (int, float, bool)) or type(label).__module__ == "numpy"
+    exact = plain_number and safe is not None and not isinstance(safe, str) and safe == label
+    return safe, bool(exact)
+
+
+def describe_column(frame, sample_frame, position: int, sampled: bool) -> tuple[dict, list]:
+    """Card entry and issues of one column; never raises.
+
+    A column whose inspection fails keeps its name, dtype and null count (when
+    those work), gets semantic ``"other"`` and an ``error`` note.
+    """
+    label = frame.columns[position]
+    name, name_exact = column_name(label)
+    column = {
+        "name": name,
+        "position": position,
+        "dtype": "unknown",
+        "semantic": "other",
+        "nulls": None,
+        "null_share": None,
+        "distinct": {"count": None, "exact": not sampled},
+        "stats": {},
+        "top": [],
+        "samples": [],
+    }
+    if not name_exact:
+        column["name_exact"] = False
+    try:
+        with warnings.catch_warnings():
+            # inspection must stay silent in the user's kernel
+            warnings.simplefilter("ignore")
+            issues = inspect_column(frame.iloc[:, position], sample_frame.iloc[:, position], column, sampled)
+    except Exception as error:
+        column["semantic"] = "other"
+        column["error"] = short_error(error)
+        return column, []
+    for issue in issues:
+        if sampled:
+            issue["evidence"]["sampled"] = True
+    # "position" tells issues of same-named columns apart
+    return column, [{"column": name, "position": position, **issue} for issue in issues]
+
+
+def inspect_column(series, sample, column: dict, sampled: bool) -> list[dict]:
+    """Fill ``column`` (in place, it is our own dict) and return its issues."""
+    import pandas as pd
+
+    column["dtype"] = str(series.dtype)
+    rows = len(series)
+    nulls = int(series.isna().sum())
+    column["nulls"] = nulls
+    column["null_share"] = round(nulls / rows, 4) if rows else 0.0
+    non_null = sample.dropna()
+    values = non_null.tolist()
+    counts = value_counts_of(values)
+    column["distinct"]["count"] = len(counts)
+    if len(counts) <= TOP_MAX_DISTINCT:
+        column["top"] = [[detectors.json_safe_value(value), count] for value, count in top_pairs(counts)]
+    column["samples"] = detectors.first_values(distinct_in_order(values), limit=5)
+    dtype = series.dtype
+    issues: list[dict] = []
+    if nulls == rows:
+        column["semantic"] = "empty"
+        if rows:  # a frame without rows has nothing missing to report
+            issues.append(detectors.detect_all_null(0))
+        return issues
+    if isinstance(dtype, pd.CategoricalDtype):
+        column["semantic"] = "category"
+    elif pd.api.types.is_bool_dtype(dtype):
+        column["semantic"] = "boolean"
+    elif pd.api.types.is_numeric_dtype(dtype):
+        column["semantic"] = "numeric"
+        column["stats"] = numeric_stats(series)
+    elif pd.api.types.is_datetime64_any_dtype(dtype):
+        column["semantic"] = "datetime"
+        column["stats"] = datetime_stats(series)
+    elif pd.api.types.is_timedelta64_dtype(dtype):
+        column["semantic"] = "timedelta"
+    else:
+        issues.extend(inspect_python_values(values, column, rows, nulls))
+    constant = detectors.detect_constant(list(counts), rows, nulls) if not sampled or len(counts) == 1 else None
+    if constant and not any(issue["kind"] == "all_null" for issue in issues):
+        issues.append(constant)
+    return issues
+
+
+def inspect_python_values(values: list, column: dict, rows: int, nulls: int) -> list[dict]:
+    """Semantic and issues of an object/str column from its sampled Python values."""
+    strings = [value for value in values if isinstance(value, str)]
+    others = [value for value in values if not isinstance(value, str)]
+    if others and strings:
+        column["semantic"] = "mixed"
+        return []
+    if others:
+        numbers = all(isinstance(value, (int, float)) and not isinstance(value, bool) for value in others)
+        column["semantic"] = "numeric" if numbers else "other"
+        return []
+    return inspect_strings(detectors.string_counts(strings), column, rows, nulls)
+
+
+def inspect_strings(counts, column: dict, rows: int, nulls: int) -> list[dict]:
+    """Run the text detectors in order and decide the column's semantic."""
+    issues = []
+    whitespace = detectors.detect_whitespace(counts)
+    if whitespace:
+        issues.append(whitespace)
+    typed = (
+        detectors.detect_boolean_strings(counts)
+        or detectors.detect_numeric_strings(counts)
+        or detectors.detect_datetime_strings(counts)
+    )
+    null_words = typed["evidence"].get("null_words", {}) if typed else {}
+    tokens = detectors.detect_null_tokens(counts, null_words)
+    if tokens:
+        issues.append(tokens)
+    token_counts = tokens["evidence"]["tokens"] if tokens else {}
+    all_null = detectors.detect_all_null(sum(counts.values()), token_counts) if tokens else None
+    if all_null:
+        column["semantic"] = "empty"
+        issues.append(all_null)
+        return issues
+    if typed:
+        column["semantic"] = SEMANTIC_FOR_ISSUE[typed["kind"]]
+        issues.append(typed)
+        return issues
+    variants = detectors.detect_case_variants(counts)
+    if variants:
+        issues.append(variants)
+    distinct = len(detectors.non_token_counts(counts))
+    non_null = sum(counts.values())
+    low_cardinality = distinct <= TOP_MAX_DISTINCT and distinct <= max(1, non_null // 2)
+    column["semantic"] = "category" if low_cardinality else "text"
+    return issues
+
+
+def value_counts_of(values: list) -> dict:
+    """Counts of hashable values (unhashable ones by their repr), in first-seen order."""
+    counts: dict = {}
+    for value in values:
+        try:
+            hash(value)
+            key = value
+        except TypeError:
+            key = repr(value)
+        counts[key] = counts.get(key, 0) + 1
+    return counts
+
+
+def top_pairs(counts: dict, limit: int = 10) -> list:
+    """The ``limit`` most frequent (value, count) pairs."""
+    return sorted(counts.items(), key=lambda pair: -pair[1])[:limit]
+
+
+def distinct_in_order(values: list) -> list:
+    """Distinct values in the order they first appear."""
+    return list(value_counts_of(values))
+
+
+def numeric_stats(series) -> dict:
+    """min/max/mean and quartiles of a numeric column (exact, over all rows)."""
+    clean = series.dropna()
+    if clean.empty:
+        return {}
+    if clean.dtype == bool or str(clean.dtype) == "boolean":
+        return {}
+    numbers = clean.astype("float64")
+    quartiles = numbers.quantile([0.25, 0.5, 0.75]).tolist()
+    values = {
+        "min": numbers.min(),
+        "max": numbers.max(),
+        "mean": numbers.mean(),
+        "q25": quartiles[0],
+        "q50": quartiles[1],
+        "q75": quartiles[2],
+    }
+    return {key: detectors.json_safe_value(round(float(value), 6)) for key, value in values.items()}
+
+
+def datetime_stats(series) -> dict:
+    """Earliest and latest timestamp of a datetime column, as ISO strings."""
+    clean = series.dropna()
+    if clean.empty:
+        return {}
+    return {"min": detectors.json_safe_value(clean.min()), "max": detectors.json_safe_value(clean.max())}
