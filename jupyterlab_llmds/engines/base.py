@@ -8,7 +8,7 @@ magics).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal, Protocol, runtime_checkable
+from typing import Any, Literal, Mapping, Protocol, runtime_checkable
 
 CellType = Literal["markdown", "code"]
 
@@ -83,6 +83,9 @@ class Engine(Protocol):
     """An engine turns data cards and a task into a :class:`Suggestion`."""
 
     name: str
+    #: The tasks this engine writes cells for, keyed by task name (the magic's
+    #: help and the server's early task check list them).
+    tasks: Mapping[str, Any]
 
     def suggest(self, cards: list[dict], task: str, instructions: str | None = None) -> Suggestion:
         """Write cells for ``task`` on the frames the ``cards`` describe.

@@ -1,0 +1,298 @@
+"""The ``%llm`` line magic and ``%%llm`` cell magic.
+
+``%%llm clean df`` asks an engine for cells that clean the DataFrame ``df``
+and publishes them as ONE display bundle: JupyterLab (with this extension)
+inserts the cells below for review, other frontends show them as text.
+Nothing is executed and the user's namespace is left alone: the magic only
+reads ``df``.
+
+Top-level imports stay in the standard library and IPython: this module is
+imported in users' kernels by ``%load_ext jupyterlab_llmds``.
+"""
+
+from __future__ import annotations
+
+import re
+import shlex
+import uuid
+from typing import Any
+
+from IPython.core.error import UsageError
+
+#: MIME type of the bundle the frontend turns into inserted cells.
+CELLS_MIMETYPE = "application/vnd.jupyterlab-llmds.cells+json"
+
+USAGE = """\
+%llm TASK FRAME [--engine NAME]          (line magic)
+%%llm TASK FRAME [--engine NAME]         (cell magic; the cell body is extra instructions)
+
+Writes notebook cells (markdown and code) for TASK on the pandas DataFrame
+FRAME. In JupyterLab the cells are inserted below this one for you to review;
+nothing is run and your variables are not changed. Elsewhere the cells are
+shown as text.
+
+Tasks:
+{tasks}
+
+Options:
+  --engine NAME   engine that writes the cells: {engines} (default: builtin)
+  -h, --help      show this help
+
+Examples:
+  %%llm clean df
+  %%llm clean orders
+  keep the cancelled orders; dates are day-first
+"""
+
+
+def tasks_of(engine: Any) -> list[str]:
+    """Task names an engine declares (``engine.tasks``), sorted; empty when it declares none."""
+    return sorted(getattr(engine, "tasks", None) or [])
+
+
+def usage_text() -> str:
+    """The ``%llm --help`` text, with the tasks and engines installed here."""
+    from .engines.base import available_engines, get_engine
+
+    task_lines = []
+    for engine_name in available_engines():
+        tasks = tasks_of(get_engine(engine_name))
+        task_lines.append(f"  {', '.join(tasks) or '(ask the engine)'}   ({engine_name} engine)")
+    return USAGE.format(tasks="\n".join(task_lines), engines=", ".join(available_engines()))
+
+
+def parse_arguments(line: str) -> tuple[str, str, str | None] | None:
+    """Split the magic's line into task, frame name and engine name.
+
+    Parameters
+    ----------
+    line : str
+        What follows ``%llm`` / ``%%llm``.
+
+    Returns
+    -------
+    tuple of (str, str, str or None), or None
+        ``None`` when the user asked for help (or gave nothing).
+
+    Raises
+    ------
+    UsageError
+        For unknown options, a missing engine name or a wrong number of words.
+    """
+    try:
+        words = shlex.split(line)
+    except ValueError as error:
+        raise UsageError(f"llm: cannot read the arguments ({error}); see %llm --help") from None
+    if not words or "-h" in words or "--help" in words:
+        return None
+    engine = None
+    positional = []
+    index = 0
+    while index < len(words):
+        word = words[index]
+        if word == "--engine":
+            if index + 1 >= len(words):
+                raise UsageError("llm: --engine needs a name, e.g. --engine builtin")
+            engine = words[index + 1]
+            index += 2
+            continue
+        if word.startswith("--engine="):
+            engine = word.split("=", 1)[1]
+        elif word.startswith("-"):
+            raise UsageError(f"llm: unknown option {word!r}; see %llm --help")
+        else:
+            positional.append(word)
+        index += 1
+    if len(positional) != 2:
+        raise UsageError("llm: give a task and a DataFrame name, e.g. %llm clean df; see %llm --help")
+    task, frame = positional
+    return task, frame, engine
+
+
+def checked_engine(engine_name: str | None, task: str) -> Any:
+    """The engine to use, after checking it exists and knows the task."""
+    from .engines.base import available_engines, get_engine
+
+    if engine_name is not None and engine_name not in available_engines():
+        raise UsageError(f"llm: unknown engine {engine_name!r}; engines: {', '.join(available_engines())}")
+    engine = get_engine(engine_name)
+    tasks = tasks_of(engine)
+    if tasks and task not in tasks:
+        raise UsageError(f"llm: unknown task {task!r}; tasks: {', '.join(tasks)}")
+    return engine
+
+
+def lookup_frame(namespace: dict, name: str) -> Any:
+    """The DataFrame bound to ``name``, or a one-line UsageError saying what is there instead."""
+    from .kernel.entry import is_dataframe, missing_frame_message, not_dataframe_message
+
+    if name not in namespace:
+        raise UsageError(f"llm: {missing_frame_message(name, namespace)}")
+    value = namespace[name]
+    if not is_dataframe(value):
+        raise UsageError(f"llm: {not_dataframe_message(name, value)}")
+    return value
+
+
+def fence(source: str) -> str:
+    """A Markdown code fence longer than any backtick run inside ``source``."""
+    longest = 0
+    run = 0
+    for character in source:
+        run = run + 1 if character == "`" else 0
+        longest = max(longest, run)
+    return "`" * max(3, longest + 1)
+
+
+def summary_line(payload: dict) -> str:
+    """One line saying what the bundle holds and that nothing ran."""
+    count = len(payload["cells"])
+    return (
+        f"%llm {payload['task']} {payload['frame']} ({payload['engine']} engine): "
+        f"{count} cell{'s' if count != 1 else ''} for review; nothing was run."
+    )
+
+
+def cells_markdown(payload: dict) -> str:
+    """The cells as Markdown: markdown cells as they are, code cells fenced as Python."""
+    parts = [f"*{summary_line(payload)}*"]
+    for cell in payload["cells"]:
+        source = cell["source"]
+        if cell["cell_type"] == "code":
+            marker = fence(source)
+            parts.append(f"{marker}python\n{source}\n{marker}")
+        else:
+            parts.append(source)
+    return "\n\n".join(parts) + "\n"
+
+
+def cells_plain_text(payload: dict) -> str:
+    """The cells as plain text in the "percent" script format (``# %%`` separators).
+
+    That format is readable in a terminal and pastes into a ``.py`` file that
+    editors and jupytext understand as cells.
+    """
+    parts = [f"# {summary_line(payload)}"]
+    for cell in payload["cells"]:
+        if cell["cell_type"] == "code":
+            parts.append(f"# %%\n{cell['source']}")
+        else:
+            commented = "\n".join(f"# {line}".rstrip() for line in cell["source"].splitlines())
+            parts.append(f"# %% [markdown]\n{commented}")
+    return "\n\n".join(parts) + "\n"
+
+
+def display_bundle(payload: dict) -> dict:
+    """The MIME bundle the magic publishes for a suggestion payload."""
+    return {
+        CELLS_MIMETYPE: payload,
+        "text/markdown": cells_markdown(payload),
+        "text/plain": cells_plain_text(payload),
+    }
+
+
+def suggestion_payload(shell: Any, line: str, cell: str | None) -> dict | None:
+    """Run the magic's logic and return the bundle payload, or ``None`` for help.
+
+    Parameters
+    ----------
+    shell : IPython.core.interactiveshell.InteractiveShell
+        The running shell; only its ``user_ns`` is read.
+    line : str
+        The magic's arguments.
+    cell : str or None
+        The cell body (extra instructions) for ``%%llm``.
+
+    Returns
+    -------
+    dict or None
+        ``{"id", "task", "frame", "engine", "cells", "version"}``.
+
+    Raises
+    ------
+    UsageError
+        For anything the user can fix (unknown task, engine or frame).
+    """
+    from . import __version__
+    from .engines.base import UnknownTaskError
+    from .suggestion import suggest
+
+    arguments = parse_arguments(line)
+    if arguments is None:
+        return None
+    task, frame_name, engine_name = arguments
+    engine = checked_engine(engine_name, task)
+    frame = lookup_frame(shell.user_ns, frame_name)
+    instructions = cell.strip() if cell and cell.strip() else None
+    try:
+        suggestion = suggest(frame, task=task, name=frame_name, engine=engine, instructions=instructions)
+    except UnknownTaskError as error:  # an engine without a declared task list
+        raise UsageError(f"llm: {error}") from None
+    answer = suggestion.to_dict()
+    return {
+        "id": uuid.uuid4().hex,
+        "task": answer["task"],
+        "frame": answer["frame"],
+        "engine": answer["engine"],
+        "cells": answer["cells"],
+        "version": __version__,
+    }
+
+
+CELL_MAGIC_LINE = re.compile(r"^%%llm(?=\s|$)")
+
+
+def llm_cell_magic_without_body(lines: list[str]) -> list[str]:
+    """Run a ``%%llm`` cell that has no body as the line magic ``%llm``.
+
+    IPython refuses a cell magic with an empty body ("the cell body is
+    empty"), yet ``%%llm clean df`` alone in a cell is the most natural way
+    to ask for a cleaning. An input transformer (it sees the cell's lines
+    before IPython's magic handling) turns exactly that case into the line
+    magic, which does the same work with no instructions.
+
+    Parameters
+    ----------
+    lines : list of str
+        The cell's lines, each ending with its newline.
+
+    Returns
+    -------
+    list of str
+        The lines unchanged, or the single rewritten line.
+    """
+    if not lines or not CELL_MAGIC_LINE.match(lines[0]):
+        return lines
+    if any(line.strip() for line in lines[1:]):
+        return lines
+    return ["%" + lines[0][2:].rstrip("\n") + "\n"]
+
+
+def register(ipython: Any) -> None:
+    """Register ``%llm`` and ``%%llm`` with an IPython shell.
+
+    Parameters
+    ----------
+    ipython : IPython.core.interactiveshell.InteractiveShell
+        Usually the shell passed to ``load_ipython_extension``.
+    """
+
+    def llm(line: str, cell: str | None = None) -> None:
+        """Write cells for a task on a DataFrame; ``%llm --help`` for details."""
+        from IPython.display import display
+
+        payload = suggestion_payload(ipython, line, cell)
+        if payload is None:
+            print(usage_text().rstrip())
+            return
+        display(display_bundle(payload), raw=True)
+
+    llm.__doc__ = USAGE.replace("{tasks}", "  see %llm --help").replace("{engines}", "see %llm --help")
+    ipython.register_magic_function(llm, magic_kind="line_cell", magic_name="llm")
+    # Replace rather than append, so %reload_ext does not stack copies.
+    cleanup = ipython.input_transformers_cleanup
+    cleanup[:] = [
+        transform for transform in cleanup
+        if getattr(transform, "__name__", "") != llm_cell_magic_without_body.__name__
+    ]
+    cleanup.append(llm_cell_magic_without_body)

@@ -1,0 +1,45 @@
+"""Register the jupyterlab-llmds REST routes with jupyter-server."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from jupyter_server.utils import url_path_join
+
+from .handlers import FramesHandler, SuggestHandler
+
+#: Every route lives under ``<base_url>/llmds``.
+ROUTE_PREFIX = "llmds"
+
+
+def route_handlers(base_url: str) -> list[tuple[str, type]]:
+    """The ``(pattern, handler)`` pairs of the routes under ``base_url``.
+
+    Parameters
+    ----------
+    base_url : str
+        The server's base URL, e.g. ``"/"`` or ``"/user/ada/"``.
+
+    Returns
+    -------
+    list of tuple
+        Patterns built with ``url_path_join`` so a base URL with or without
+        a trailing slash gives the same routes.
+    """
+    return [
+        (url_path_join(base_url, ROUTE_PREFIX, "frames"), FramesHandler),
+        (url_path_join(base_url, ROUTE_PREFIX, "suggest"), SuggestHandler),
+    ]
+
+
+def setup_handlers(web_app: Any) -> None:
+    """Add the routes to the server's tornado application.
+
+    Parameters
+    ----------
+    web_app : jupyter_server.serverapp.ServerWebApplication
+        ``server_app.web_app``; its ``add_handlers`` warns
+        (``JupyterServerAuthWarning``) about any method without an
+        authentication rule, which the test suite turns into an error.
+    """
+    web_app.add_handlers(".*$", route_handlers(web_app.settings["base_url"]))

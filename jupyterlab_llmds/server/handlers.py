@@ -1,0 +1,98 @@
+"""Thin tornado handlers: parse the request, call :mod:`.service`, write JSON.
+
+Every answer, errors included, is JSON. Errors are
+``{"error": kind, "message": sentence}``; unexpected exceptions are logged
+with their traceback in the server log and answered as ``internal`` without
+it, so the browser never sees a traceback.
+"""
+
+from __future__ import annotations
+
+import json
+from http.client import responses
+from typing import Any
+
+from jupyter_server.auth.decorator import authorized
+from jupyter_server.base.handlers import APIHandler
+from tornado import web
+
+from . import service
+from .bridge import KernelBridge
+from .errors import LlmdsError
+
+#: Error kinds for HTTP errors raised by tornado or jupyter-server itself.
+KIND_BY_STATUS = {
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+}
+
+
+class LlmdsHandler(APIHandler):
+    """Base of the jupyterlab-llmds routes: JSON answers and JSON errors."""
+
+    # Both routes run code in a kernel, so they need the right to execute
+    # in kernels, like the kernel websocket does.
+    auth_resource = "kernels"
+
+    def bridge(self) -> KernelBridge:
+        """A bridge to this server's kernels."""
+        return KernelBridge(self.kernel_manager, self.kernel_spec_manager)
+
+    def answer(self, payload: dict) -> None:
+        """Finish with a 200 JSON answer."""
+        self.set_header("Content-Type", "application/json")
+        self.finish(json.dumps(payload))
+
+    def answer_error(self, error: LlmdsError) -> None:
+        """Finish with the JSON answer of a known error."""
+        self.set_status(error.status)
+        self.set_header("Content-Type", "application/json")
+        self.finish(json.dumps(error.to_dict()))
+
+    def write_error(self, status_code: int, **kwargs: Any) -> None:
+        """Answer errors raised outside our code (auth, bugs) in our JSON shape, without traceback."""
+        exception = kwargs.get("exc_info", (None, None, None))[1]
+        if isinstance(exception, web.HTTPError):
+            kind = KIND_BY_STATUS.get(status_code, "http_error")
+            message = exception.log_message or responses.get(status_code, "Request failed")
+            if status_code == 403:
+                message = "You are not logged in to this Jupyter server, or may not run code in its kernels."
+        else:
+            kind = "internal"
+            message = "jupyterlab-llmds hit an unexpected error; the Jupyter server log has the details."
+        self.set_header("Content-Type", "application/json")
+        self.finish(json.dumps({"error": kind, "message": message}))
+
+
+class FramesHandler(LlmdsHandler):
+    """``GET /llmds/frames?kernel=ID``: the DataFrames of a kernel."""
+
+    @web.authenticated
+    @authorized("execute")
+    async def get(self) -> None:
+        """List the kernel's DataFrames."""
+        try:
+            payload = await service.frames_answer(self.bridge(), self.get_query_argument("kernel", ""))
+        except LlmdsError as error:
+            self.answer_error(error)
+            return
+        self.answer(payload)
+
+
+class SuggestHandler(LlmdsHandler):
+    """``POST /llmds/suggest``: cells for a task on a kernel's DataFrame."""
+
+    @web.authenticated
+    @authorized("execute")
+    async def post(self) -> None:
+        """Write the suggestion for ``{"kernel", "frame", "task"}``."""
+        try:
+            request = service.parse_suggest_body(self.request.body)
+            payload = await service.suggest_answer(self.bridge(), request)
+        except LlmdsError as error:
+            self.answer_error(error)
+            return
+        self.answer(payload)

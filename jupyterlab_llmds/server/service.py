@@ -1,0 +1,133 @@
+"""What the REST routes do, as plain Python: validate, ask the kernel, write cells.
+
+Handlers parse HTTP and write answers; everything in between lives here so it
+can be read (and called) without tornado.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from dataclasses import dataclass
+
+from .bridge import KernelBridge
+from .errors import LlmdsError
+
+
+@dataclass(frozen=True)
+class SuggestRequest:
+    """A validated body of ``POST /llmds/suggest``."""
+
+    kernel: str
+    frame: str
+    task: str
+
+
+def bad_request(message: str) -> LlmdsError:
+    """The error for a request the client got wrong (400 ``bad_request``)."""
+    return LlmdsError("bad_request", 400, message)
+
+
+def required_text(body: dict, field: str) -> str:
+    """A non-empty string field of the body, or a 400 saying which one is wrong."""
+    value = body.get(field)
+    if not isinstance(value, str) or not value.strip():
+        raise bad_request(f"The request needs a non-empty string {field!r}.")
+    return value.strip()
+
+
+def parse_suggest_body(raw_body: bytes | str) -> SuggestRequest:
+    """Validate the JSON body of ``POST /llmds/suggest``.
+
+    Parameters
+    ----------
+    raw_body : bytes or str
+        The request body, ``{"kernel": ID, "frame": "df", "task": "clean"}``.
+
+    Returns
+    -------
+    SuggestRequest
+
+    Raises
+    ------
+    LlmdsError
+        ``bad_request`` (400) for invalid JSON, a non-object, or a missing or
+        empty ``kernel`` / ``frame`` / ``task``.
+    """
+    try:
+        body = json.loads(raw_body or b"")
+    except (TypeError, ValueError, UnicodeDecodeError) as error:
+        raise bad_request(f"The request body is not valid JSON ({error}).") from error
+    if not isinstance(body, dict):
+        raise bad_request('The request body must be a JSON object like {"kernel": ..., "frame": ..., "task": ...}.')
+    return SuggestRequest(
+        kernel=required_text(body, "kernel"),
+        frame=required_text(body, "frame"),
+        task=required_text(body, "task"),
+    )
+
+
+async def frames_answer(bridge: KernelBridge, kernel_id: str | None) -> dict:
+    """Answer of ``GET /llmds/frames?kernel=ID``.
+
+    Parameters
+    ----------
+    bridge : KernelBridge
+    kernel_id : str or None
+        The ``kernel`` query argument.
+
+    Returns
+    -------
+    dict
+        ``{"status", "message", "frames"}`` (see :meth:`KernelBridge.frames`).
+
+    Raises
+    ------
+    LlmdsError
+        ``bad_request`` (400) without a kernel id, else the bridge's errors.
+    """
+    if not kernel_id:
+        raise bad_request("Pass the kernel id as ?kernel=ID.")
+    return await bridge.frames(kernel_id)
+
+
+async def suggest_answer(bridge: KernelBridge, request: SuggestRequest) -> dict:
+    """Answer of ``POST /llmds/suggest``: the suggestion for a kernel's frame.
+
+    The card is built in the kernel; the engine runs here in the server on the
+    card alone (see ``docs/architecture.md``).
+
+    Parameters
+    ----------
+    bridge : KernelBridge
+    request : SuggestRequest
+
+    Returns
+    -------
+    dict
+        ``Suggestion.to_dict()``.
+
+    Raises
+    ------
+    LlmdsError
+        ``unknown_task`` (400) besides the bridge's errors.
+    """
+    from ..engines.base import UnknownTaskError, get_engine
+    from ..suggestion import suggest_from_cards
+
+    engine = get_engine()
+    # Refuse an unknown task before bothering the kernel, when the engine
+    # says which tasks it knows; otherwise the engine itself refuses below.
+    known_tasks = sorted(getattr(engine, "tasks", None) or [])
+    if known_tasks and request.task not in known_tasks:
+        raise LlmdsError(
+            "unknown_task", 400, f"Unknown task {request.task!r}; the tasks are: {', '.join(known_tasks)}."
+        )
+    card = await bridge.card(request.kernel, request.frame)
+    try:
+        # In a worker thread: an engine may take a while (or call a remote
+        # model later), and the server's event loop serves everyone else.
+        suggestion = await asyncio.to_thread(suggest_from_cards, [card], task=request.task, engine=engine)
+    except UnknownTaskError as error:
+        raise LlmdsError("unknown_task", 400, str(error)) from error
+    return suggestion.to_dict()
