@@ -11,6 +11,7 @@ from jupyter_server.utils import JupyterServerAuthWarning, url_path_join
 from tornado.httpclient import AsyncHTTPClient, HTTPClientError
 
 from conftest import assert_no_traceback, kernel_session
+import jupyterlab_llmds
 from jupyterlab_llmds.server.app import route_handlers
 
 MESSY_FRAME = """
@@ -142,6 +143,7 @@ async def test_suggest_names_the_frame_columns(jp_fetch, jp_serverapp):
     answer = json.loads(response.body)
     assert (answer["task"], answer["frame"]) == ("clean", "df")
     assert answer["engine"]
+    assert answer["version"] == jupyterlab_llmds.__version__  # recorded in the inserted cells
     assert {cell["cell_type"] for cell in answer["cells"]} <= {"markdown", "code"}
     code = "\n".join(cell["source"] for cell in answer["cells"] if cell["cell_type"] == "code")
     assert "df" in code

@@ -10,6 +10,7 @@ import asyncio
 import json
 from dataclasses import dataclass
 
+from .. import __version__
 from .bridge import KernelBridge
 from .errors import LlmdsError
 
@@ -130,4 +131,6 @@ async def suggest_answer(bridge: KernelBridge, request: SuggestRequest) -> dict:
         suggestion = await asyncio.to_thread(suggest_from_cards, [card], task=request.task, engine=engine)
     except UnknownTaskError as error:
         raise LlmdsError("unknown_task", 400, str(error)) from error
-    return suggestion.to_dict()
+    # The version goes into the inserted cells' metadata, so a notebook
+    # records which release wrote them.
+    return {**suggestion.to_dict(), "version": __version__}
