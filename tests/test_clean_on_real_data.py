@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import io
 import warnings
+import os
 from pathlib import Path
 
 import pandas as pd
@@ -17,7 +18,8 @@ import pytest
 from cell_agreement import cell_agreement
 from jupyterlab_llmds import suggest
 
-DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
+# CI clones the project next to shared/; LLMDS_SHARED_DATA points elsewhere.
+DATA = Path(os.environ.get("LLMDS_SHARED_DATA", Path(__file__).resolve().parents[2] / "shared" / "data"))
 
 LOAD_MODES = {
     "default": {},

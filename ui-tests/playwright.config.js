@@ -38,6 +38,9 @@ module.exports = {
     command: 'jlpm start',
     url: 'http://localhost:8888/lab',
     timeout: 180 * 1000,
-    reuseExistingServer: !process.env.CI
+    reuseExistingServer: !process.env.CI,
+    // JupyterLab's log drowns the test report; LLMDS_SERVER_LOGS=1 shows it.
+    stdout: process.env.LLMDS_SERVER_LOGS ? 'pipe' : 'ignore',
+    stderr: process.env.LLMDS_SERVER_LOGS ? 'pipe' : 'ignore'
   }
 };
