@@ -59,11 +59,18 @@ def _jupyter_server_extension_points():
 
 
 def _load_jupyter_server_extension(server_app):
-    """Register the REST routes with a running jupyter-server."""
+    """Register the REST routes with a running jupyter-server, with the administrator's settings."""
+    from .config import LlmdsConfig
     from .server.app import setup_handlers
 
-    setup_handlers(server_app.web_app)
-    server_app.log.info("jupyterlab_llmds: server extension loaded at /llmds")
+    # c.LlmdsConfig.* in the server's configuration, else LLMDS_* variables, else defaults
+    settings = LlmdsConfig(config=server_app.config).settings()
+    setup_handlers(server_app.web_app, settings)
+    server_app.log.info(
+        "jupyterlab_llmds: server extension loaded at /llmds (privacy %s%s)",
+        settings.privacy_mode,
+        ", locked" if settings.lock_privacy_mode else "",
+    )
 
 
 def load_ipython_extension(ipython):

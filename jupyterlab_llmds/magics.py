@@ -23,8 +23,8 @@ from IPython.core.error import UsageError
 CELLS_MIMETYPE = "application/vnd.jupyterlab-llmds.cells+json"
 
 USAGE = """\
-%llm TASK FRAME [--engine NAME]          (line magic)
-%%llm TASK FRAME [--engine NAME]         (cell magic; the cell body is extra instructions)
+%llm TASK FRAME [--engine NAME] [--privacy MODE] [--budget N]     (line magic)
+%%llm TASK FRAME [--engine NAME] [--privacy MODE] [--budget N]    (cell magic; the body is extra instructions)
 
 Writes notebook cells (markdown and code) for TASK on the pandas DataFrame
 FRAME. In JupyterLab the cells are inserted below this one for you to review;
@@ -35,8 +35,11 @@ Tasks:
 {tasks}
 
 Options:
-  --engine NAME   engine that writes the cells: {engines} (default: builtin)
-  -h, --help      show this help
+  --engine NAME    engine that writes the cells: {engines} (default: builtin)
+  --privacy MODE   what of the values the engine may see: schema, redacted or full
+                   (default: $LLMDS_PRIVACY, else redacted)
+  --budget N       token budget of the data card prompt (default: $LLMDS_CARD_BUDGET, else 2000)
+  -h, --help       show this help
 
 Examples:
   %%llm clean df
@@ -61,6 +64,14 @@ def usage_text() -> str:
     return USAGE.format(tasks="\n".join(task_lines), engines=", ".join(available_engines()))
 
 
+#: Options that take a value -> (key in the parsed options, example for the error message).
+VALUE_OPTIONS = {
+    "--engine": ("engine", "--engine builtin"),
+    "--privacy": ("privacy", "--privacy schema"),
+    "--budget": ("budget", "--budget 2000"),
+}
+
+
 def parse_arguments(line: str) -> tuple[str, str, str | None] | None:
     """Split the magic's line into task, frame name and engine name.
 
@@ -72,12 +83,33 @@ def parse_arguments(line: str) -> tuple[str, str, str | None] | None:
     Returns
     -------
     tuple of (str, str, str or None), or None
-        ``None`` when the user asked for help (or gave nothing).
+        ``None`` when the user asked for help (or gave nothing). The other
+        options are read by :func:`parse_options`.
 
     Raises
     ------
     UsageError
         For unknown options, a missing engine name or a wrong number of words.
+    """
+    parsed = parse_options(line)
+    if parsed is None:
+        return None
+    return parsed["task"], parsed["frame"], parsed.get("engine")
+
+
+def parse_options(line: str) -> dict | None:
+    """Read the magic's line: ``{"task", "frame"}`` plus ``engine``, ``privacy``, ``budget`` when given.
+
+    Returns
+    -------
+    dict or None
+        ``None`` when the user asked for help (or gave nothing). Option
+        values are the raw words; :func:`card_settings` checks them.
+
+    Raises
+    ------
+    UsageError
+        For unknown options, an option without its value or a wrong number of words.
     """
     try:
         words = shlex.split(line)
@@ -85,19 +117,21 @@ def parse_arguments(line: str) -> tuple[str, str, str | None] | None:
         raise UsageError(f"llm: cannot read the arguments ({error}); see %llm --help") from None
     if not words or "-h" in words or "--help" in words:
         return None
-    engine = None
+    options: dict = {}
     positional = []
     index = 0
     while index < len(words):
         word = words[index]
-        if word == "--engine":
-            if index + 1 >= len(words):
-                raise UsageError("llm: --engine needs a name, e.g. --engine builtin")
-            engine = words[index + 1]
-            index += 2
-            continue
-        if word.startswith("--engine="):
-            engine = word.split("=", 1)[1]
+        option, has_value, value = word.partition("=")
+        if option in VALUE_OPTIONS:
+            key, example = VALUE_OPTIONS[option]
+            if not has_value:
+                if index + 1 >= len(words):
+                    noun = "a name" if key == "engine" else "a value"
+                    raise UsageError(f"llm: {option} needs {noun}, e.g. {example}")
+                value = words[index + 1]
+                index += 1
+            options[key] = value
         elif word.startswith("-"):
             raise UsageError(f"llm: unknown option {word!r}; see %llm --help")
         else:
@@ -106,7 +140,33 @@ def parse_arguments(line: str) -> tuple[str, str, str | None] | None:
     if len(positional) != 2:
         raise UsageError("llm: give a task and a DataFrame name, e.g. %llm clean df; see %llm --help")
     task, frame = positional
-    return task, frame, engine
+    return {"task": task, "frame": frame, **options}
+
+
+def card_settings(options: dict) -> tuple[str, tuple, int]:
+    """The privacy mode, excluded columns and budget for the magic: options, else ``LLMDS_*``, else defaults.
+
+    Raises
+    ------
+    UsageError
+        For an unknown privacy mode, a budget that is not a whole number of
+        at least the minimum, or unusable ``LLMDS_*`` variables.
+    """
+    from .config import ConfigurationError, settings_from_environment
+
+    try:
+        settings = settings_from_environment()
+        mode, _ = settings.resolve_privacy(options.get("privacy"))
+        budget = options.get("budget")
+        if budget is not None:
+            try:
+                budget = int(budget)
+            except ValueError:
+                raise ConfigurationError(f"--budget needs a whole number of tokens, not {budget!r}") from None
+        budget = settings.resolve_budget(budget)
+    except ConfigurationError as error:
+        raise UsageError(f"llm: {str(error).rstrip('.')}") from None
+    return mode, settings.excluded_columns, budget
 
 
 def checked_engine(engine_name: str | None, task: str) -> Any:
@@ -206,7 +266,10 @@ def suggestion_payload(shell: Any, line: str, cell: str | None) -> dict | None:
     Returns
     -------
     dict or None
-        ``{"id", "task", "frame", "engine", "cells", "version"}``.
+        ``{"id", "task", "frame", "engine", "cells", "version"}``. The card
+        the engine reads is built with the ``--privacy`` mode; ``--budget``
+        is checked here and bounds the card prompt of engines that send one
+        (the built-in engine reads the card dict and has no prompt).
 
     Raises
     ------
@@ -215,17 +278,22 @@ def suggestion_payload(shell: Any, line: str, cell: str | None) -> dict | None:
     """
     from . import __version__
     from .engines.base import UnknownTaskError
-    from .suggestion import suggest
+    from .kernel.card import describe
+    from .suggestion import suggest_from_cards
 
-    arguments = parse_arguments(line)
-    if arguments is None:
+    options = parse_options(line)
+    if options is None:
         return None
-    task, frame_name, engine_name = arguments
-    engine = checked_engine(engine_name, task)
+    task, frame_name = options["task"], options["frame"]
+    engine = checked_engine(options.get("engine"), task)
+    # the budget is checked now so a typo fails at once; only prompt-sending engines use it
+    privacy, excluded, _ = card_settings(options)
     frame = lookup_frame(shell.user_ns, frame_name)
     instructions = cell.strip() if cell and cell.strip() else None
+    # the engine sees the card in the chosen privacy mode, as it would over the server
+    card = describe(frame, name=frame_name, privacy=privacy, exclude=excluded).to_dict()
     try:
-        suggestion = suggest(frame, task=task, name=frame_name, engine=engine, instructions=instructions)
+        suggestion = suggest_from_cards([card], task=task, engine=engine, instructions=instructions)
     except UnknownTaskError as error:  # an engine without a declared task list
         raise UsageError(f"llm: {error}") from None
     answer = suggestion.to_dict()

@@ -14,8 +14,10 @@ from jupyterlab_llmds.kernel.card import DataCard
 
 CARD_KEYS = {
     "schema_version", "name", "kind", "shape", "index", "memory_bytes", "sample",
-    "duplicate_rows", "columns", "issues",
+    "duplicate_rows", "columns", "issues", "likely_id_columns", "likely_target", "privacy",
 }
+#: Documented keys a card may carry on top of CARD_KEYS (docs/architecture.md).
+OPTIONAL_CARD_KEYS = {"timing"}
 COLUMN_KEYS = {
     "name", "position", "dtype", "semantic", "nulls", "null_share", "distinct", "stats", "top", "samples",
 }
@@ -52,7 +54,7 @@ def assert_unchanged(before: pd.DataFrame, after: pd.DataFrame) -> None:
 def test_schema_keys_and_exact_null_counts():
     frame = dirty_frame()
     card = describe(frame, name="sales").to_dict()
-    assert set(card) == CARD_KEYS
+    assert CARD_KEYS <= set(card) <= CARD_KEYS | OPTIONAL_CARD_KEYS
     assert card["schema_version"] == 1 and card["name"] == "sales" and card["kind"] == "DataFrame"
     assert card["shape"] == [6, 5]
     assert card["index"] == {"kind": "RangeIndex", "nlevels": 1, "name": None}

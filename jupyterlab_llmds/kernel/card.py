@@ -12,9 +12,12 @@ from __future__ import annotations
 
 import warnings
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Iterable
 
-from . import detectors
+from . import detect_keys, detect_numbers, detectors
+from .pii import detect_pii
+from .privacy import apply_privacy, check_privacy_mode
+from .prompt import DEFAULT_BUDGET, render_prompt
 
 SCHEMA_VERSION = 1
 
@@ -44,11 +47,17 @@ class DataCard:
     name : str
         The name the frame is bound to.
     data : dict
-        The JSON-safe card (what :meth:`to_dict` returns).
+        The JSON-safe card (what :meth:`to_dict` returns), after privacy.
+    focus : tuple
+        Column names the user named; kept in full in :meth:`to_prompt`.
+    target : Any
+        The column the user wants to predict; kept in full in :meth:`to_prompt`.
     """
 
     name: str
     data: dict = field(default_factory=dict)
+    focus: tuple = ()
+    target: Any = None
 
     def to_dict(self) -> dict:
         """Return the card as a JSON-safe dict (schema version 1)."""
@@ -59,66 +68,39 @@ class DataCard:
         """The issues found, frame-level first."""
         return self.data.get("issues", [])
 
-    def to_prompt(self) -> str:
-        """Render the card as compact text for a language model or a human.
+    def to_prompt(self, budget: int = DEFAULT_BUDGET) -> str:
+        """Render the card as text for a language model, within a token budget.
+
+        Parameters
+        ----------
+        budget : int
+            Most tokens, as :func:`~jupyterlab_llmds.kernel.prompt.estimate_tokens`
+            counts them.
 
         Returns
         -------
         str
-            One header line, one line per column (dtype, meaning, nulls,
-            distinct values, statistics or examples) and one line per issue.
+            See :func:`~jupyterlab_llmds.kernel.prompt.render_prompt` (the one
+            renderer of cards as text; ``render_prompt`` here is that function).
         """
-        return render_prompt(self.data)
-
-
-# --------------------------------------------------------------------------
-# Rendering
-
-
-def render_prompt(card: dict) -> str:
-    """Text form of a card dict (see :meth:`DataCard.to_prompt`)."""
-    rows, columns = card["shape"]
-    lines = [f"{card['kind']} `{card['name']}`: {rows} rows x {columns} columns"]
-    sample = card.get("sample") or {}
-    if sample.get("method") != "all":
-        lines[0] += f" (text statistics on a sample of {sample.get('rows')} of {sample.get('of')} rows)"
-    lines.append("Columns:")
-    for column in card["columns"]:
-        lines.append("- " + render_column(column))
-    if card["issues"]:
-        lines.append("Issues:")
-        for issue in card["issues"]:
-            where = f"{issue['column']!r}" if issue["column"] is not None else "frame"
-            lines.append(f"- [{issue['kind']}] {where}: {issue['message']}")
-    else:
-        lines.append("Issues: none found")
-    return "\n".join(lines)
-
-
-def render_column(column: dict) -> str:
-    """One prompt line for a column."""
-    distinct = column["distinct"]
-    approx = "" if distinct.get("exact") else "~"
-    text = (
-        f"{column['name']!r} ({column['dtype']}, {column['semantic']}): "
-        f"{column['nulls']} nulls, {approx}{distinct.get('count')} distinct"
-    )
-    if column.get("stats"):
-        text += "; " + ", ".join(f"{key}={value}" for key, value in column["stats"].items())
-    if column.get("top"):
-        text += "; top " + ", ".join(f"{value!r}×{count}" for value, count in column["top"][:5])
-    elif column.get("samples"):
-        text += "; e.g. " + ", ".join(repr(value) for value in column["samples"][:3])
-    if column.get("error"):
-        text += f"; could not inspect: {column['error']}"
-    return text
+        return render_prompt(self.data, budget=budget, focus=self.focus, target=self.target)
 
 
 # --------------------------------------------------------------------------
 # Building the card
 
 
-def describe(df, name: str = "df", sample_rows: int = 10_000, seed: int = 0) -> DataCard:
+def describe(
+    df,
+    name: str = "df",
+    *,
+    privacy: str = "redacted",
+    exclude: Iterable[Any] = (),
+    target: Any = None,
+    focus: Iterable[Any] = (),
+    sample_rows: int = 10_000,
+    seed: int = 0,
+) -> DataCard:
     """Build the data card of a DataFrame (or Series) without modifying it.
 
     Parameters
@@ -127,20 +109,41 @@ def describe(df, name: str = "df", sample_rows: int = 10_000, seed: int = 0) -> 
         The frame to describe. A Series is described as a one-column frame.
     name : str
         The name the frame is bound to in the user's namespace.
+    privacy : {"redacted", "schema", "full"}
+        What of the values the card may hold (see
+        :mod:`jupyterlab_llmds.kernel.privacy`): ``"redacted"`` replaces
+        personal data with placeholders, ``"schema"`` keeps names, dtypes
+        and counts only, ``"full"`` keeps values as they are. Applied here,
+        before the card leaves this function.
+    exclude : iterable
+        Column names whose values never leave the kernel (the columns stay
+        in the card with name, dtype and counts).
+    focus : iterable
+        Column names the user named; :meth:`DataCard.to_prompt` keeps them
+        in full.
     sample_rows : int
         Row budget for the costly statistics. A frame with more rows is
         described from its head plus random rows (drawn with
         ``numpy.random.default_rng(seed)``); the card says so.
     seed : int
         Seed of the random part of the sample, for reproducible cards.
+    target : Any, optional
+        The column the user wants to predict; it becomes ``likely_target``
+        (otherwise a column named like a target, such as ``churn``, does).
 
     Returns
     -------
     DataCard
         The card; ``to_dict()`` gives the JSON-safe dict.
+
+    Raises
+    ------
+    ValueError
+        For an unknown privacy mode (the message lists the modes).
     """
     import pandas as pd
 
+    check_privacy_mode(privacy)
     kind = "Series" if isinstance(df, pd.Series) else "DataFrame"
     frame = df.to_frame() if kind == "Series" else df
     rows, column_count = frame.shape
@@ -157,6 +160,7 @@ def describe(df, name: str = "df", sample_rows: int = 10_000, seed: int = 0) -> 
         duplicates = {"summary": {"count": 0, "exact": True}, "issues": []}
     else:
         duplicates = describe_duplicates(frame, sample_frame, positions)
+    key_issues = detect_keys.duplicate_key_issues(frame, sample_frame, issues)
     data = {
         "schema_version": SCHEMA_VERSION,
         "name": str(name),
@@ -171,9 +175,13 @@ def describe(df, name: str = "df", sample_rows: int = 10_000, seed: int = 0) -> 
         },
         "duplicate_rows": duplicates["summary"],
         "columns": columns,
-        "issues": duplicates["issues"] + issues,
+        "issues": duplicates["issues"] + key_issues + issues,
+        "likely_id_columns": detect_keys.likely_id_columns(issues),
+        "likely_target": detect_keys.likely_target(frame.columns, target),
     }
-    return DataCard(name=str(name), data=data)
+    # privacy last, on the finished card: nothing built above leaves describe() unfiltered
+    data = apply_privacy(data, privacy, exclude)
+    return DataCard(name=str(name), data=data, focus=tuple(focus), target=target)
 
 
 def sample_positions(rows: int, sample_rows: int, seed: int):
@@ -282,7 +290,8 @@ def describe_column(frame, sample_frame, position: int, sampled: bool) -> tuple[
         return column, []
     for issue in issues:
         if sampled:
-            issue["evidence"]["sampled"] = True
+            # detectors that counted over every row say so with sampled: false
+            issue["evidence"].setdefault("sampled", True)
     # "position" tells issues of same-named columns apart
     return column, [{"column": name, "position": position, **issue} for issue in issues]
 
@@ -317,30 +326,59 @@ def inspect_column(series, sample, column: dict, sampled: bool) -> list[dict]:
     elif pd.api.types.is_numeric_dtype(dtype):
         column["semantic"] = "numeric"
         column["stats"] = numeric_stats(series)
+        issues.extend(detect_numbers.inspect_numbers(series, sample, series.name))
     elif pd.api.types.is_datetime64_any_dtype(dtype):
         column["semantic"] = "datetime"
         column["stats"] = datetime_stats(series)
+        date_sentinel = detect_numbers.detect_sentinel_dates(series)
+        if date_sentinel:
+            issues.append(date_sentinel)
     elif pd.api.types.is_timedelta64_dtype(dtype):
         column["semantic"] = "timedelta"
     else:
         issues.extend(inspect_python_values(values, column, rows, nulls))
+    if column["semantic"] in ("category", "text", "mixed", "other") or column["semantic"].endswith("_string"):
+        # text values only: numbers, dates and booleans cannot hold an address
+        pii_issue = detect_pii(detectors.string_counts(values))
+        if pii_issue:
+            issues.append(pii_issue)
     constant = detectors.detect_constant(list(counts), rows, nulls) if not sampled or len(counts) == 1 else None
     if constant and not any(issue["kind"] == "all_null" for issue in issues):
         issues.append(constant)
+    issues.extend(inspect_column_role(series, sample, column, counts, issues))
     return issues
+
+
+def inspect_column_role(series, sample, column: dict, counts: dict, issues: list[dict]) -> list[dict]:
+    """Issues about the column as a whole: identifier, near-constant, high-cardinality text."""
+    if any(issue["kind"] in ("all_null", "constant") for issue in issues):
+        return []
+    found = []
+    id_like = detect_keys.detect_id_like(series, sample)
+    if id_like:
+        found.append(id_like)
+    near_constant = detect_keys.detect_near_constant(counts)
+    if near_constant:
+        found.append(near_constant)
+    if column["semantic"] == "text" and not id_like:
+        high_cardinality = detect_keys.detect_high_cardinality(len(counts), sum(counts.values()))
+        if high_cardinality:
+            found.append(high_cardinality)
+    return found
 
 
 def inspect_python_values(values: list, column: dict, rows: int, nulls: int) -> list[dict]:
     """Semantic and issues of an object/str column from its sampled Python values."""
     strings = [value for value in values if isinstance(value, str)]
     others = [value for value in values if not isinstance(value, str)]
-    if others and strings:
-        column["semantic"] = "mixed"
-        return []
     if others:
-        numbers = all(isinstance(value, (int, float)) and not isinstance(value, bool) for value in others)
-        column["semantic"] = "numeric" if numbers else "other"
-        return []
+        mixed_types = detect_keys.detect_mixed_types(values)
+        if strings:
+            column["semantic"] = "mixed"
+        else:
+            numbers = all(isinstance(value, (int, float)) and not isinstance(value, bool) for value in others)
+            column["semantic"] = "numeric" if numbers else "other"
+        return [mixed_types] if mixed_types else []
     return inspect_strings(detectors.string_counts(strings), column, rows, nulls)
 
 
@@ -368,6 +406,10 @@ def inspect_strings(counts, column: dict, rows: int, nulls: int) -> list[dict]:
     if typed:
         column["semantic"] = SEMANTIC_FOR_ISSUE[typed["kind"]]
         issues.append(typed)
+        if typed["kind"] == "datetime_string" and typed["evidence"]["value_kind"] != "time":
+            date_sentinel = detect_numbers.detect_sentinel_date_strings(counts)
+            if date_sentinel:
+                issues.append(date_sentinel)
         return issues
     variants = detectors.detect_case_variants(counts)
     if variants:

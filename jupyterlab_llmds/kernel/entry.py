@@ -175,8 +175,44 @@ def frames_report(namespace: Mapping[str, Any]) -> dict:
     return {"status": "ok", "message": "", "frames": frames}
 
 
-def card_report(namespace: Mapping[str, Any], name: str) -> dict:
-    """Build the data card of the DataFrame bound to ``name`` in ``namespace``.
+def card_options(privacy: Any, exclude: Any, budget: Any, target: Any) -> tuple[str, list, int, Any]:
+    """Check the card arguments and fill the missing ones from the environment settings.
+
+    Returns
+    -------
+    tuple
+        ``(privacy, exclude, budget, target)``.
+
+    Raises
+    ------
+    ValueError
+        Saying which argument is wrong (the bridge only sends checked
+        values; this guards direct calls and version mismatches).
+    """
+    from ..config import checked_budget, settings_from_environment
+    from .privacy import check_privacy_mode
+
+    settings = settings_from_environment() if privacy is None or exclude is None or budget is None else None
+    privacy = check_privacy_mode(settings.privacy_mode if privacy is None else privacy)
+    if exclude is None:
+        exclude = list(settings.excluded_columns)
+    if not isinstance(exclude, (list, tuple)) or not all(isinstance(item, str) for item in exclude):
+        raise ValueError(f"exclude must be a list of column names, not {exclude!r}")
+    budget = checked_budget(settings.default_card_budget if budget is None else budget)
+    if target is not None and not isinstance(target, str):
+        raise ValueError(f"target must be a column name, not {target!r}")
+    return privacy, list(exclude), budget, target
+
+
+def card_report(
+    namespace: Mapping[str, Any],
+    name: str,
+    privacy: str | None = None,
+    exclude: list | None = None,
+    budget: int | None = None,
+    target: str | None = None,
+) -> dict:
+    """Build the data card of the DataFrame bound to ``name`` in ``namespace``, and its prompt.
 
     Parameters
     ----------
@@ -184,12 +220,21 @@ def card_report(namespace: Mapping[str, Any], name: str) -> dict:
         Usually the kernel's ``user_ns``; only read.
     name : str
         The variable name of the frame.
+    privacy : {"schema", "redacted", "full"}, optional
+        Privacy mode of the card; ``LLMDS_PRIVACY`` or ``"redacted"`` when omitted.
+    exclude : list of str, optional
+        Columns whose values never leave the kernel; ``LLMDS_EXCLUDE`` when omitted.
+    budget : int, optional
+        Token budget of the prompt; ``LLMDS_CARD_BUDGET`` or 2000 when omitted.
+    target : str, optional
+        The column the user wants to predict.
 
     Returns
     -------
     dict
-        ``{"status": "ok", "card": {...}}`` or ``{"status": "error", "error":
-        "not_found" | "not_dataframe" | "card_failed", "message": str}``.
+        ``{"status": "ok", "card": {...}, "prompt": str, "tokens": int,
+        "budget": int}`` or ``{"status": "error", "error": "not_found" |
+        "not_dataframe" | "bad_request" | "card_failed", "message": str}``.
     """
     if not isinstance(name, str) or name not in namespace:
         return {"status": "error", "error": "not_found", "message": missing_frame_message(str(name), namespace)}
@@ -197,16 +242,28 @@ def card_report(namespace: Mapping[str, Any], name: str) -> dict:
     if not is_dataframe(value):
         return {"status": "error", "error": "not_dataframe", "message": not_dataframe_message(name, value)}
     try:
+        privacy, exclude, budget, target = card_options(privacy, exclude, budget, target)
+    except ValueError as error:
+        return {"status": "error", "error": "bad_request", "message": str(error)}
+    try:
         from .card import describe
+        from .prompt import estimate_tokens
 
-        card = describe(value, name=name).to_dict()
+        described = describe(value, name=name, privacy=privacy, exclude=exclude, target=target)
+        prompt = described.to_prompt(budget=budget)
     except Exception as error:  # a card bug must not surface as a kernel traceback
         return {
             "status": "error",
             "error": "card_failed",
             "message": f"Building the data card of {name!r} failed: {type(error).__name__}: {error}",
         }
-    return {"status": "ok", "card": card}
+    return {
+        "status": "ok",
+        "card": described.to_dict(),
+        "prompt": prompt,
+        "tokens": estimate_tokens(prompt),
+        "budget": budget,
+    }
 
 
 def frames_json() -> str:
@@ -223,13 +280,21 @@ def frames_json() -> str:
         return to_json({"status": "error", "message": f"{type(error).__name__}: {error}", "frames": []})
 
 
-def card_json(name: str) -> str:
+def card_json(
+    name: str,
+    privacy: str | None = None,
+    exclude: list | None = None,
+    budget: int | None = None,
+    target: str | None = None,
+) -> str:
     """JSON string of :func:`card_report` for ``name`` on the running kernel's namespace.
 
     Parameters
     ----------
     name : str
         The variable name of the frame.
+    privacy, exclude, budget, target
+        See :func:`card_report`.
 
     Returns
     -------
@@ -237,6 +302,6 @@ def card_json(name: str) -> str:
         See ``docs/architecture.md``, "Kernel entry points".
     """
     try:
-        return to_json(card_report(user_namespace(), name))
+        return to_json(card_report(user_namespace(), name, privacy, exclude, budget, target))
     except Exception as error:  # last resort: the contract says entry points never raise
         return to_json({"status": "error", "error": "card_failed", "message": f"{type(error).__name__}: {error}"})

@@ -6,7 +6,7 @@ from typing import Any
 
 from jupyter_server.utils import url_path_join
 
-from .handlers import FramesHandler, SuggestHandler
+from .handlers import SETTINGS_KEY, CardHandler, FramesHandler, SuggestHandler
 
 #: Every route lives under ``<base_url>/llmds``.
 ROUTE_PREFIX = "llmds"
@@ -29,10 +29,11 @@ def route_handlers(base_url: str) -> list[tuple[str, type]]:
     return [
         (url_path_join(base_url, ROUTE_PREFIX, "frames"), FramesHandler),
         (url_path_join(base_url, ROUTE_PREFIX, "suggest"), SuggestHandler),
+        (url_path_join(base_url, ROUTE_PREFIX, "card"), CardHandler),
     ]
 
 
-def setup_handlers(web_app: Any) -> None:
+def setup_handlers(web_app: Any, settings: Any = None) -> None:
     """Add the routes to the server's tornado application.
 
     Parameters
@@ -41,5 +42,11 @@ def setup_handlers(web_app: Any) -> None:
         ``server_app.web_app``; its ``add_handlers`` warns
         (``JupyterServerAuthWarning``) about any method without an
         authentication rule, which the test suite turns into an error.
+    settings : jupyterlab_llmds.config.LlmdsSettings, optional
+        The administrator's settings (privacy mode and lock, excluded
+        columns, budgets); the handlers read them from the application
+        settings. The defaults apply when omitted.
     """
+    if settings is not None:
+        web_app.settings[SETTINGS_KEY] = settings
     web_app.add_handlers(".*$", route_handlers(web_app.settings["base_url"]))

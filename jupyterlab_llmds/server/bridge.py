@@ -42,7 +42,7 @@ NOT_INSTALLED_MESSAGE = (
 )
 
 
-def entry_expression(function_name: str, *arguments: str) -> str:
+def entry_expression(function_name: str, *arguments: str, **keywords: Any) -> str:
     """Python expression calling an entry point, for ``user_expressions``.
 
     Parameters
@@ -52,15 +52,46 @@ def entry_expression(function_name: str, *arguments: str) -> str:
     *arguments : str
         String arguments; written with ``repr`` so any text (quotes,
         backslashes) becomes a literal and can never become code.
+    **keywords
+        Keyword arguments whose values are ``None``, ``str``, ``int`` or a
+        list of ``str``, written with :func:`python_literal`; ``None``
+        values are left out (the entry point's default applies).
 
     Returns
     -------
     str
         For example ``__import__('jupyterlab_llmds.kernel.entry',
-        fromlist=['entry']).card_json('df')``.
+        fromlist=['entry']).card_json('df', privacy='schema', budget=2000)``.
+
+    Raises
+    ------
+    TypeError
+        For a keyword value of another type, or a keyword that is not an
+        identifier: nothing else is ever written into the expression.
     """
-    written = ", ".join(repr(str(argument)) for argument in arguments)
-    return f"__import__({ENTRY_MODULE!r}, fromlist=['entry']).{function_name}({written})"
+    written = [repr(str(argument)) for argument in arguments]
+    for keyword, value in keywords.items():
+        if not keyword.isidentifier():
+            raise TypeError(f"not a keyword argument name: {keyword!r}")
+        if value is not None:
+            written.append(f"{keyword}={python_literal(value)}")
+    return f"__import__({ENTRY_MODULE!r}, fromlist=['entry']).{function_name}({', '.join(written)})"
+
+
+def python_literal(value: Any) -> str:
+    """A Python literal of a checked value: ``str``, ``int`` (not ``bool``) or a list of ``str``.
+
+    ``repr`` of exactly these types is a literal the kernel reads back as the
+    same value, whatever characters a string holds; any other type (whose
+    ``repr`` could be arbitrary text) is refused.
+    """
+    if isinstance(value, str):
+        return repr(str(value))
+    if isinstance(value, int) and not isinstance(value, bool):
+        return repr(int(value))
+    if isinstance(value, (list, tuple)) and all(isinstance(item, str) for item in value):
+        return "[" + ", ".join(repr(str(item)) for item in value) + "]"
+    raise TypeError(f"cannot pass {type(value).__name__} values to a kernel entry point")
 
 
 class KernelBridge:
@@ -127,7 +158,7 @@ class KernelBridge:
             "frames": list(report.get("frames", [])),
         }
 
-    async def card(self, kernel_id: str, frame: str, timeout: float = CARD_TIMEOUT) -> dict:
+    async def card(self, kernel_id: str, frame: str, timeout: float = CARD_TIMEOUT, **options: Any) -> dict:
         """Build the data card of a kernel's DataFrame.
 
         Parameters
@@ -138,6 +169,9 @@ class KernelBridge:
             Variable name of the DataFrame in the kernel.
         timeout : float
             Seconds to wait for the kernel's answer.
+        **options
+            ``privacy``, ``exclude``, ``budget``, ``target``: see
+            :meth:`card_report`.
 
         Returns
         -------
@@ -147,24 +181,79 @@ class KernelBridge:
         Raises
         ------
         LlmdsError
+            As :meth:`card_report`.
+        """
+        report = await self.card_report(kernel_id, frame, timeout, **options)
+        return report["card"]
+
+    async def card_report(
+        self,
+        kernel_id: str,
+        frame: str,
+        timeout: float = CARD_TIMEOUT,
+        *,
+        privacy: str | None = None,
+        exclude: list | None = None,
+        budget: int | None = None,
+        target: str | None = None,
+    ) -> dict:
+        """Build the data card of a kernel's DataFrame and the prompt made from it.
+
+        Parameters
+        ----------
+        kernel_id : str
+            Id of a kernel the server runs.
+        frame : str
+            Variable name of the DataFrame in the kernel.
+        timeout : float
+            Seconds to wait for the kernel's answer.
+        privacy : str, optional
+            Privacy mode applied in the kernel; the kernel's ``LLMDS_PRIVACY``
+            (or ``redacted``) when omitted.
+        exclude : list of str, optional
+            Columns whose values stay in the kernel.
+        budget : int, optional
+            Token budget of the prompt.
+        target : str, optional
+            The column the user wants to predict.
+
+        Returns
+        -------
+        dict
+            ``{"status": "ok", "card", "prompt", "tokens", "budget"}``.
+
+        Raises
+        ------
+        LlmdsError
             Besides the kinds of :meth:`frames`: ``not_python`` (400),
             ``not_installed`` (409), ``frame_not_found`` (404),
-            ``not_dataframe`` (400), ``card_failed`` (500).
+            ``not_dataframe`` (400), ``bad_request`` (400), ``card_failed``
+            (500), and ``kernel_error`` (502) when the kernel's card is not
+            in the privacy mode asked for (an older jupyterlab-llmds there).
         """
-        report = await self.evaluate(
-            kernel_id,
-            entry_expression("card_json", frame),
-            timeout=timeout,
-            retry="ask again",
+        expression = entry_expression(
+            "card_json", frame, privacy=privacy, exclude=exclude, budget=budget, target=target
         )
+        report = await self.evaluate(kernel_id, expression, timeout=timeout, retry="ask again")
         if report.get("status") == "ok" and isinstance(report.get("card"), dict):
-            return report["card"]
+            applied = (report["card"].get("privacy") or {}).get("mode")
+            if privacy is not None and applied != privacy:
+                # never pass on a card that may hold more than was allowed
+                raise LlmdsError(
+                    "kernel_error",
+                    502,
+                    "The kernel's jupyterlab-llmds did not apply the privacy setting; install the same "
+                    "jupyterlab-llmds version in the kernel's environment as in the server's, then restart the kernel.",
+                )
+            return report
         kind = report.get("error")
         message = report.get("message") or "no reason given"
         if kind == "not_found":
             raise LlmdsError("frame_not_found", 404, f"There is {message}.")
         if kind == "not_dataframe":
             raise LlmdsError("not_dataframe", 400, f"{message}; pick a DataFrame.")
+        if kind == "bad_request":
+            raise LlmdsError("bad_request", 400, f"The kernel refused the card options: {message}.")
         if kind == "card_failed":
             raise LlmdsError("card_failed", 500, f"{message}. Please report this as a jupyterlab-llmds bug.")
         raise LlmdsError("kernel_error", 502, f"The kernel answered something unexpected: {message}")

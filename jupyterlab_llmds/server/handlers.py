@@ -16,9 +16,13 @@ from jupyter_server.auth.decorator import authorized
 from jupyter_server.base.handlers import APIHandler
 from tornado import web
 
+from ..config import LlmdsSettings
 from . import service
 from .bridge import KernelBridge
 from .errors import LlmdsError
+
+#: Key of the :class:`~jupyterlab_llmds.config.LlmdsSettings` in the tornado application settings.
+SETTINGS_KEY = "llmds_settings"
 
 #: Error kinds for HTTP errors raised by tornado or jupyter-server itself.
 KIND_BY_STATUS = {
@@ -40,6 +44,10 @@ class LlmdsHandler(APIHandler):
     def bridge(self) -> KernelBridge:
         """A bridge to this server's kernels."""
         return KernelBridge(self.kernel_manager, self.kernel_spec_manager)
+
+    def llmds_settings(self) -> LlmdsSettings:
+        """The administrator's settings read when the extension loaded (defaults if none)."""
+        return self.settings.get(SETTINGS_KEY) or LlmdsSettings()
 
     def answer(self, payload: dict) -> None:
         """Finish with a 200 JSON answer."""
@@ -91,7 +99,28 @@ class SuggestHandler(LlmdsHandler):
         """Write the suggestion for ``{"kernel", "frame", "task"}``."""
         try:
             request = service.parse_suggest_body(self.request.body)
-            payload = await service.suggest_answer(self.bridge(), request)
+            payload = await service.suggest_answer(self.bridge(), request, self.llmds_settings())
+        except LlmdsError as error:
+            self.answer_error(error)
+            return
+        self.answer(payload)
+
+
+class CardHandler(LlmdsHandler):
+    """``GET /llmds/card?kernel=ID&frame=NAME[&privacy=MODE][&budget=N]``: the prompt for a frame."""
+
+    @web.authenticated
+    @authorized("execute")
+    async def get(self) -> None:
+        """Answer the card, its prompt and the prompt's estimated tokens."""
+        try:
+            request = service.parse_card_query(
+                self.get_query_argument("kernel", None),
+                self.get_query_argument("frame", None),
+                self.get_query_argument("privacy", None),
+                self.get_query_argument("budget", None),
+            )
+            payload = await service.card_answer(self.bridge(), request, self.llmds_settings())
         except LlmdsError as error:
             self.answer_error(error)
             return

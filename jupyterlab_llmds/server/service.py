@@ -11,6 +11,7 @@ import json
 from dataclasses import dataclass
 
 from .. import __version__
+from ..config import ConfigurationError, LlmdsSettings
 from .bridge import KernelBridge
 from .errors import LlmdsError
 
@@ -92,7 +93,108 @@ async def frames_answer(bridge: KernelBridge, kernel_id: str | None) -> dict:
     return await bridge.frames(kernel_id)
 
 
-async def suggest_answer(bridge: KernelBridge, request: SuggestRequest) -> dict:
+@dataclass(frozen=True)
+class CardRequest:
+    """A validated query of ``GET /llmds/card`` (before the administrator's settings)."""
+
+    kernel: str
+    frame: str
+    privacy: str | None = None
+    budget: int | None = None
+
+
+def parse_card_query(kernel: str | None, frame: str | None, privacy: str | None, budget: str | None) -> CardRequest:
+    """Validate the query arguments of ``GET /llmds/card``.
+
+    Parameters
+    ----------
+    kernel, frame : str or None
+        Required, non-empty.
+    privacy : str or None
+        A privacy mode, when given.
+    budget : str or None
+        A whole number of tokens, when given.
+
+    Returns
+    -------
+    CardRequest
+
+    Raises
+    ------
+    LlmdsError
+        ``bad_request`` (400) naming the argument that is missing or wrong.
+    """
+    if not kernel or not kernel.strip():
+        raise bad_request("Pass the kernel id as ?kernel=ID.")
+    if not frame or not frame.strip():
+        raise bad_request("Pass the DataFrame's name as &frame=NAME.")
+    parsed_budget = None
+    if budget is not None and budget.strip():
+        try:
+            parsed_budget = int(budget.strip())
+        except ValueError:
+            raise bad_request(f"budget must be a whole number of tokens, not {budget!r}.") from None
+    return CardRequest(kernel.strip(), frame.strip(), (privacy or "").strip() or None, parsed_budget)
+
+
+def resolved_card_options(settings: LlmdsSettings, privacy: str | None, budget: int | None) -> tuple[str, bool, int]:
+    """Apply the administrator's settings: ``(mode, locked, budget)``, or 400 for unusable values."""
+    try:
+        mode, locked = settings.resolve_privacy(privacy)
+        capped = settings.resolve_budget(budget)
+    except ConfigurationError as error:
+        raise bad_request(str(error)) from error
+    return mode, locked, capped
+
+
+async def card_answer(bridge: KernelBridge, request: CardRequest, settings: LlmdsSettings | None = None) -> dict:
+    """Answer of ``GET /llmds/card``: the prompt that would be sent for a frame, and its card.
+
+    The administrator's settings apply first: a locked privacy mode replaces
+    the requested one (the card then says ``privacy.locked: true``), the
+    budget is capped at the maximum, and the excluded columns are always
+    excluded.
+
+    Parameters
+    ----------
+    bridge : KernelBridge
+    request : CardRequest
+    settings : LlmdsSettings, optional
+        The server's settings; the defaults when omitted.
+
+    Returns
+    -------
+    dict
+        ``{"status": "ok", "card", "prompt", "tokens", "budget"}``.
+
+    Raises
+    ------
+    LlmdsError
+        ``bad_request`` (400) for an unknown privacy mode or a budget below
+        the minimum, else the bridge's errors.
+    """
+    settings = settings or LlmdsSettings()
+    mode, locked, budget = resolved_card_options(settings, request.privacy, request.budget)
+    report = await bridge.card_report(
+        request.kernel,
+        request.frame,
+        privacy=mode,
+        exclude=list(settings.excluded_columns),
+        budget=budget,
+    )
+    card = report["card"]
+    if locked:
+        card.setdefault("privacy", {})["locked"] = True
+    return {
+        "status": "ok",
+        "card": card,
+        "prompt": report.get("prompt", ""),
+        "tokens": report.get("tokens"),
+        "budget": report.get("budget", budget),
+    }
+
+
+async def suggest_answer(bridge: KernelBridge, request: SuggestRequest, settings: LlmdsSettings | None = None) -> dict:
     """Answer of ``POST /llmds/suggest``: the suggestion for a kernel's frame.
 
     The card is built in the kernel; the engine runs here in the server on the
@@ -102,6 +204,9 @@ async def suggest_answer(bridge: KernelBridge, request: SuggestRequest) -> dict:
     ----------
     bridge : KernelBridge
     request : SuggestRequest
+    settings : LlmdsSettings, optional
+        The server's settings: the card is built in their privacy mode
+        (locked or default) with their excluded columns.
 
     Returns
     -------
@@ -124,7 +229,9 @@ async def suggest_answer(bridge: KernelBridge, request: SuggestRequest) -> dict:
         raise LlmdsError(
             "unknown_task", 400, f"Unknown task {request.task!r}; the tasks are: {', '.join(known_tasks)}."
         )
-    card = await bridge.card(request.kernel, request.frame)
+    settings = settings or LlmdsSettings()
+    mode, _, _ = resolved_card_options(settings, None, None)
+    card = await bridge.card(request.kernel, request.frame, privacy=mode, exclude=list(settings.excluded_columns))
     try:
         # In a worker thread: an engine may take a while (or call a remote
         # model later), and the server's event loop serves everyone else.

@@ -9,7 +9,7 @@ not parse, so nothing is lost silently.
 
 from __future__ import annotations
 
-from ...kernel.detectors import DATETIME_NORMALIZATIONS
+from ...kernel.detectors import DATETIME_NORMALIZATIONS, FALSE_WORDS, TRUE_WORDS
 from .clean_plan import CleanPlan, ColumnPlan
 
 HELPERS = '''def count_lost(before, after):
@@ -224,6 +224,17 @@ def boolean_lines(column_plan: ColumnPlan) -> list[str]:
     evidence = column_plan.conversion["evidence"]
     mapping = {text: True for text in evidence.get("true", [])}
     mapping.update({text: False for text in evidence.get("false", [])})
+    if not mapping:
+        # a schema-only card withholds the spellings; the detector only flags
+        # the words of its vocabulary, so map that vocabulary case-insensitively
+        vocabulary = {word: True for word in sorted(TRUE_WORDS)}
+        vocabulary.update({word: False for word in sorted(FALSE_WORDS)})
+        return [
+            f"before = {ref.read}",
+            f"flags = before.str.strip().str.casefold().map({vocabulary!r}).astype('boolean')",
+            ref.write("flags"),
+            f"changes.append(({label_literal(column_plan)}, 'text -> booleans', int(flags.notna().sum()), count_lost(before, flags)))",
+        ]
     return [
         f"before = {ref.read}",
         f"flags = before.str.strip().map({mapping!r}).astype('boolean')",

@@ -65,8 +65,10 @@ def frame_bullets(plan: CleanPlan) -> list[str]:
         return []
     positions = plan.duplicates["evidence"].get("example_positions", [])
     example = f" (e.g. rows at positions {', '.join(str(position) for position in positions[:4])})" if positions else ""
+    count = plan.duplicates["count"]
+    repeats = "1 row repeats" if count == 1 else f"{count} rows repeat"
     return [
-        f"**Duplicate rows**: {plan.duplicates['count']} rows repeat an earlier row exactly{example}; "
+        f"**Duplicate rows**: {repeats} an earlier row exactly{example}; "
         "they are dropped, keeping the first."
     ]
 
@@ -76,9 +78,8 @@ def column_bullet(column_plan: ColumnPlan) -> str:
     parts = []
     if column_plan.needs_strip:
         examples = column_plan.whitespace["evidence"].get("examples", [])[:3]
-        parts.append(
-            f"strip surrounding spaces from {column_plan.whitespace['count']} values (e.g. {quoted(examples)})"
-        )
+        example_text = f" (e.g. {quoted(examples)})" if examples else ""
+        parts.append(f"strip surrounding spaces from {column_plan.whitespace['count']} values{example_text}")
     if column_plan.null_tokens:
         tokens = ", ".join(f"`{token!r}` ×{count}" for token, count in column_plan.null_tokens.items())
         parts.append(f"treat {tokens} as missing")
@@ -118,6 +119,12 @@ def conversion_sentence(issue: dict) -> str:
         return datetime_sentence(issue, evidence) + share_text + unparsed_note(evidence)
     true_words = quoted(evidence.get("true", []))
     false_words = quoted(evidence.get("false", []))
+    if not true_words or not false_words:
+        # the privacy setting withheld the spellings
+        return (
+            f"{issue['count']} values are booleans written as text: map the usual yes/no, true/false, t/f, "
+            f"y/n and 1/0 spellings (any case) to `True`/`False` (nullable `boolean` dtype){unparsed_note(evidence)}"
+        )
     return (
         f"{issue['count']} values are booleans written as text: map {true_words} to `True` and {false_words} to "
         f"`False` (nullable `boolean` dtype){unparsed_note(evidence)}"
@@ -136,7 +143,7 @@ def numeric_sentence(issue: dict, evidence: dict) -> str:
         also = f" (also written {quoted(variants[:4])}{' and more' if len(variants) > 4 else ''})" if variants else ""
         removed.append(f"the unit `{evidence['unit']}`{also}")
     examples = quoted((evidence.get("examples") or [])[:2])
-    sentence = f"{issue['count']} values are numbers stored as text (e.g. {examples})"
+    sentence = f"{issue['count']} values are numbers stored as text" + (f" (e.g. {examples})" if examples else "")
     sentence += f": remove {', '.join(removed)} and" if removed else ":"
     sentence += " convert with `pd.to_numeric(errors='coerce')`"
     if evidence.get("decimal") == ",":
@@ -169,6 +176,8 @@ def datetime_sentence(issue: dict, evidence: dict) -> str:
 def drop_sentence(issue: dict) -> str:
     """Explain why a column is dropped."""
     if issue["kind"] == "constant":
+        if "value" not in issue["evidence"]:  # withheld by the privacy setting
+            return "every row holds the same value, so the column carries no information: drop it"
         return f"every row holds `{issue['evidence'].get('value')!r}`, so the column carries no information: drop it"
     tokens = issue["evidence"].get("null_tokens")
     if tokens:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from ...kernel.pii import contains_placeholder
 from .code_text import ColumnRef, clean_variable, column_refs, frame_expression
 
 CONVERSION_KINDS = ("numeric_string", "datetime_string", "boolean_string")
@@ -168,9 +169,15 @@ def attach_issue(plan: ColumnPlan, issue: dict) -> None:
     if kind == "whitespace":
         plan.whitespace = issue
     elif kind == "null_tokens":
-        plan.null_tokens.update(evidence.get("tokens", {}))
+        # a redacted card may show a placeholder where the value was: code must
+        # never compare cells with "<email_1>", which is not in the data
+        tokens = evidence.get("tokens", {})
+        plan.null_tokens.update({token: count for token, count in tokens.items() if not contains_placeholder([token])})
     elif kind == "case_variants":
-        plan.case_groups.extend(evidence.get("groups", []))
+        plan.case_groups.extend(
+            group for group in evidence.get("groups", [])
+            if not contains_placeholder([group.get("canonical"), *group.get("variants", {})])
+        )
     elif kind in CONVERSION_KINDS:
         plan.conversion = issue
     elif kind in ("all_null", "constant"):
