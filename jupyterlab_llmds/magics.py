@@ -23,28 +23,35 @@ from IPython.core.error import UsageError
 CELLS_MIMETYPE = "application/vnd.jupyterlab-llmds.cells+json"
 
 USAGE = """\
-%llm TASK FRAME [--engine NAME] [--privacy MODE] [--budget N]     (line magic)
-%%llm TASK FRAME [--engine NAME] [--privacy MODE] [--budget N]    (cell magic; the body is extra instructions)
+%llm TASK FRAME [--engine NAME] [--model NAME] [--privacy MODE] [--budget N] [--target COLUMN]     (line magic)
+%%llm TASK FRAME [...the same options]    (cell magic; the body is extra instructions)
+%%llm explain MODEL --data FRAME [...the same options]    (explain a fitted model)
 
 Writes notebook cells (markdown and code) for TASK on the pandas DataFrame
 FRAME. In JupyterLab the cells are inserted below this one for you to review;
 nothing is run and your variables are not changed. Elsewhere the cells are
-shown as text.
+shown as text. Answers without code (explanations) are shown as markdown.
 
 Tasks:
 {tasks}
 
 Options:
-  --engine NAME    engine that writes the cells: {engines} (default: builtin)
+  --engine NAME    engine that writes the cells: {engines} (default: openai when
+                   $OPENAI_BASE_URL, or $OPENAI_API_KEY and $LLMDS_MODEL, are set; else builtin)
+  --model NAME     model the openai engine asks (default: $LLMDS_MODEL); implies --engine openai
   --privacy MODE   what of the values the engine may see: schema, redacted or full
                    (default: $LLMDS_PRIVACY, else redacted)
   --budget N       token budget of the data card prompt (default: $LLMDS_CARD_BUDGET, else 2000)
+  --target COLUMN  the column to predict (model, features)
+  --data FRAME     explain: the DataFrame the model works on
   -h, --help       show this help
 
 Examples:
   %%llm clean df
   %%llm clean orders
   keep the cancelled orders; dates are day-first
+  %%llm model df --target churned
+  %%llm explain model --data X_test
 """
 
 
@@ -67,8 +74,11 @@ def usage_text() -> str:
 #: Options that take a value -> (key in the parsed options, example for the error message).
 VALUE_OPTIONS = {
     "--engine": ("engine", "--engine builtin"),
+    "--model": ("model", "--model gpt-4o-mini"),
     "--privacy": ("privacy", "--privacy schema"),
     "--budget": ("budget", "--budget 2000"),
+    "--target": ("target", "--target churned"),
+    "--data": ("data", "--data X_test"),
 }
 
 
@@ -127,7 +137,7 @@ def parse_options(line: str) -> dict | None:
             key, example = VALUE_OPTIONS[option]
             if not has_value:
                 if index + 1 >= len(words):
-                    noun = "a name" if key == "engine" else "a value"
+                    noun = "a name" if key in ("engine", "model", "target", "data") else "a value"
                     raise UsageError(f"llm: {option} needs {noun}, e.g. {example}")
                 value = words[index + 1]
                 index += 1
@@ -169,17 +179,164 @@ def card_settings(options: dict) -> tuple[str, tuple, int]:
     return mode, settings.excluded_columns, budget
 
 
-def checked_engine(engine_name: str | None, task: str) -> Any:
-    """The engine to use, after checking it exists and knows the task."""
+def checked_engine(engine_name: str | None, task: str, settings: Any = None) -> Any:
+    """The engine to use, after checking it exists and knows the task.
+
+    Parameters
+    ----------
+    engine_name : str or None
+        ``None`` picks the configured default (see :func:`engine_settings`).
+    task : str
+        The task asked for.
+    settings : jupyterlab_llmds.config.LlmdsSettings, optional
+        Handed to the engine (the openai engine's endpoint, model, budget).
+    """
     from .engines.base import available_engines, get_engine
 
     if engine_name is not None and engine_name not in available_engines():
         raise UsageError(f"llm: unknown engine {engine_name!r}; engines: {', '.join(available_engines())}")
-    engine = get_engine(engine_name)
+    engine = get_engine(engine_name, settings)
     tasks = tasks_of(engine)
     if tasks and task not in tasks:
-        raise UsageError(f"llm: unknown task {task!r}; tasks: {', '.join(tasks)}")
+        hint = ""
+        if engine.name != "openai" and task in tasks_of(get_engine("openai", settings)):
+            hint = (
+                f" (the openai engine does {task!r}: add --engine openai, with OPENAI_BASE_URL or "
+                "OPENAI_API_KEY and LLMDS_MODEL set)"
+            )
+        raise UsageError(f"llm: unknown task {task!r}; tasks: {', '.join(tasks)}{hint}")
     return engine
+
+
+def engine_settings(options: dict, budget: int) -> tuple[str | None, Any]:
+    """The engine name and the settings it gets: ``--engine``, ``--model`` and ``--budget`` over the configuration.
+
+    ``--model`` alone implies the openai engine (a model means a language
+    model); with ``--engine builtin`` it is a mistake.
+
+    Raises
+    ------
+    UsageError
+        For ``--model`` with the built-in engine or unusable ``OPENAI_*`` /
+        ``LLMDS_*`` variables or ``jupyter_llmds_config.json``.
+    """
+    from dataclasses import replace
+
+    from .config import ConfigurationError, settings_from_environment
+
+    engine_name = options.get("engine")
+    model = options.get("model")
+    if model is not None and engine_name == "builtin":
+        raise UsageError("llm: --model is for the openai engine; drop it or use --engine openai")
+    if model is not None and engine_name is None:
+        engine_name = "openai"
+    try:
+        settings = settings_from_environment()
+    except ConfigurationError as error:
+        raise UsageError(f"llm: {str(error).rstrip('.')}") from None
+    settings = replace(
+        settings,
+        model=model or settings.model,
+        default_card_budget=budget,
+        max_card_budget=max(budget, settings.max_card_budget),
+    )
+    return engine_name, settings
+
+
+def lookup_estimator(namespace: dict, name: str) -> Any:
+    """The fitted model bound to ``name`` (anything with ``predict``), or a one-line UsageError."""
+    if name not in namespace:
+        raise UsageError(f"llm: no variable named {name!r} in this kernel; give the name of a fitted model")
+    value = namespace[name]
+    if not callable(getattr(value, "predict", None)):
+        raise UsageError(f"llm: {name!r} is a {type(value).__name__}, not a fitted model (an object with .predict)")
+    return value
+
+
+#: Most feature importances / coefficients sent for ``explain``.
+MAX_IMPORTANCES = 20
+
+
+def feature_names(estimator: Any, final: Any, frame: Any, count: int) -> list[str]:
+    """Names of the ``count`` features the final step sees: its own, the pipeline's, the frame's, else ``x0``..."""
+    names = getattr(final, "feature_names_in_", None)
+    if names is None and final is not estimator:
+        try:
+            names = estimator[:-1].get_feature_names_out()
+        except Exception:  # a pipeline whose steps cannot name their outputs
+            names = None
+    if names is None and frame is not None and len(frame.columns) == count:
+        names = frame.columns
+    names = [str(name) for name in names] if names is not None else []
+    return names if len(names) == count else [f"x{position}" for position in range(count)]
+
+
+def model_facts(estimator: Any, model_name: str, frame: Any) -> dict:
+    """What ``explain`` tells the model about a fitted estimator: description and largest importances.
+
+    Reads ``feature_importances_``, else ``coef_`` (for several classes, the
+    largest magnitude per feature), of the estimator or of a pipeline's last
+    step; keeps the :data:`MAX_IMPORTANCES` largest by absolute value.
+    """
+    steps = getattr(estimator, "steps", None)
+    final = steps[-1][1] if isinstance(steps, list) and steps else estimator
+    description = " ".join(repr(estimator).split())
+    facts: dict = {"model_name": model_name, "estimator": description[:300]}
+    values = None
+    for attribute in ("feature_importances_", "coef_"):
+        raw = getattr(final, attribute, None)
+        if raw is None:
+            continue
+        try:
+            rows = [list(map(float, row)) for row in raw] if hasattr(raw[0], "__len__") else [list(map(float, raw))]
+        except (TypeError, ValueError, IndexError):
+            continue
+        values = rows[0] if len(rows) == 1 else [max(abs(row[i]) for row in rows) for i in range(len(rows[0]))]
+        facts["importance_kind"] = attribute if len(rows) == 1 else "feature_importances_"
+        break
+    if values:
+        names = feature_names(estimator, final, frame, len(values))
+        largest = sorted(zip(names, values), key=lambda pair: -abs(pair[1]))[:MAX_IMPORTANCES]
+        facts["importances"] = {name: value for name, value in largest}
+    return facts
+
+
+def recent_cells(shell: Any, names: list[str], limit: int = 5) -> list[str]:
+    """The last ``limit`` input cells that mention one of ``names``, oldest first (not %llm cells themselves)."""
+    history = shell.user_ns.get("In")
+    if not isinstance(history, list):
+        return []
+    patterns = [re.compile(rf"(?<![\w.]){re.escape(name)}(?!\w)") for name in names if name]
+    chosen = []
+    for source in history[1:]:  # In[0] is empty
+        if not isinstance(source, str) or not source.strip():
+            continue
+        # In holds transformed sources: %llm / %%llm cells (the running one included) read get_ipython().run_*_magic('llm', ...)
+        if "magic('llm'" in source or source.lstrip().startswith(("%llm", "%%llm")):
+            continue
+        if any(pattern.search(source) for pattern in patterns):
+            chosen.append(source)
+    return chosen[-limit:]
+
+
+def checked_target(frame: Any, frame_name: str, target: str | None) -> str | None:
+    """``--target`` after checking the frame has that column."""
+    if target is None:
+        return None
+    columns = [str(column) for column in frame.columns]
+    if target not in columns:
+        shown = ", ".join(columns[:20]) + (", ..." if len(columns) > 20 else "")
+        raise UsageError(f"llm: {frame_name} has no column {target!r}; columns: {shown}")
+    return target
+
+
+def engine_suggestion(engine: Any, cards: list, task: str, instructions: str | None, **context: Any) -> Any:
+    """``engine.suggest(...)`` with the context arguments the engine accepts (the built-in one takes none)."""
+    import inspect
+
+    parameters = inspect.signature(engine.suggest).parameters
+    accepted = {key: value for key, value in context.items() if key in parameters and value}
+    return engine.suggest(cards, task, instructions, **accepted)
 
 
 def lookup_frame(namespace: dict, name: str) -> Any:
@@ -242,6 +399,13 @@ def cells_plain_text(payload: dict) -> str:
     return "\n\n".join(parts) + "\n"
 
 
+def explanation_bundle(payload: dict) -> dict:
+    """The MIME bundle of a markdown-only answer: the text itself, then a one-line origin note."""
+    text = "\n\n".join(cell["source"] for cell in payload["cells"])
+    origin = f"%llm {payload['task']} {payload['frame']} ({payload['engine']} engine)"
+    return {"text/markdown": f"{text}\n\n*{origin}*\n", "text/plain": f"{text}\n\n# {origin}\n"}
+
+
 def display_bundle(payload: dict) -> dict:
     """The MIME bundle the magic publishes for a suggestion payload."""
     return {
@@ -277,27 +441,48 @@ def suggestion_payload(shell: Any, line: str, cell: str | None) -> dict | None:
         For anything the user can fix (unknown task, engine or frame).
     """
     from . import __version__
-    from .engines.base import UnknownTaskError
+    from .engines.base import EngineError, UnknownTaskError
     from .kernel.card import describe
-    from .suggestion import suggest_from_cards
 
     options = parse_options(line)
     if options is None:
         return None
     task, frame_name = options["task"], options["frame"]
-    engine = checked_engine(options.get("engine"), task)
     # the budget is checked now so a typo fails at once; only prompt-sending engines use it
-    privacy, excluded, _ = card_settings(options)
-    frame = lookup_frame(shell.user_ns, frame_name)
+    privacy, excluded, budget = card_settings(options)
+    engine_name, settings = engine_settings(options, budget)
+    engine = checked_engine(engine_name, task, settings)
+    if options.get("data") is not None and task != "explain":
+        raise UsageError("llm: --data is for the explain task (%llm explain MODEL --data FRAME)")
+    extra: dict = {}
+    if task == "explain":
+        # FRAME is the fitted model here; its data comes with --data
+        if options.get("data") is None:
+            raise UsageError(f"llm: explain needs the model's data: %llm explain {frame_name} --data FRAME")
+        estimator = lookup_estimator(shell.user_ns, frame_name)
+        data_name = options["data"]
+        frame = lookup_frame(shell.user_ns, data_name)
+        extra = model_facts(estimator, frame_name, frame)
+        card_name, mentioned = data_name, [frame_name, data_name]
+    else:
+        frame = lookup_frame(shell.user_ns, frame_name)
+        card_name, mentioned = frame_name, [frame_name]
+    target = checked_target(frame, card_name, options.get("target"))
+    if target is not None:
+        extra["target"] = target
     instructions = cell.strip() if cell and cell.strip() else None
     # the engine sees the card in the chosen privacy mode, as it would over the server
-    card = describe(frame, name=frame_name, privacy=privacy, exclude=excluded).to_dict()
+    card = describe(frame, name=card_name, privacy=privacy, exclude=excluded, target=target).to_dict()
     try:
-        suggestion = suggest_from_cards([card], task=task, engine=engine, instructions=instructions)
+        suggestion = engine_suggestion(
+            engine, [card], task, instructions, notebook_cells=recent_cells(shell, mentioned), extra=extra
+        )
     except UnknownTaskError as error:  # an engine without a declared task list
         raise UsageError(f"llm: {error}") from None
+    except EngineError as error:  # the message says what happened and what to do
+        raise UsageError(f"llm: {error.message}") from None
     answer = suggestion.to_dict()
-    return {
+    payload = {
         "id": uuid.uuid4().hex,
         "task": answer["task"],
         "frame": answer["frame"],
@@ -305,6 +490,9 @@ def suggestion_payload(shell: Any, line: str, cell: str | None) -> dict | None:
         "cells": answer["cells"],
         "version": __version__,
     }
+    if answer.get("notes"):
+        payload["notes"] = answer["notes"]
+    return payload
 
 
 CELL_MAGIC_LINE = re.compile(r"^%%llm(?=\s|$)")
@@ -352,6 +540,12 @@ def register(ipython: Any) -> None:
         payload = suggestion_payload(ipython, line, cell)
         if payload is None:
             print(usage_text().rstrip())
+            return
+        for note in payload.pop("notes", []):
+            print(f"llm: {note}")
+        if payload["cells"] and all(cell["cell_type"] == "markdown" for cell in payload["cells"]):
+            # an explanation or an answer: nothing to insert, so show it where it was asked
+            display(explanation_bundle(payload), raw=True)
             return
         display(display_bundle(payload), raw=True)
 

@@ -25,12 +25,14 @@ def suggest(df, task="clean", name="df", engine=None, instructions=None) -> Sugg
     df : pandas.DataFrame or pandas.Series
         The frame; it is only read.
     task : str
-        What to do; the built-in engine supports ``"clean"``.
+        What to do; the built-in engine supports ``"clean"``, the openai
+        engine ``clean``, ``features``, ``validate``, ``ask``, ``model`` and
+        ``explain``.
     name : str
         The variable the frame is bound to: generated code refers to it.
     engine : str, Engine or None
-        ``None`` or ``"builtin"`` for the built-in offline engine, or an
-        engine object.
+        ``"builtin"``, ``"openai"``, an engine object, or ``None`` for the
+        configured default (see :func:`jupyterlab_llmds.engines.get_engine`).
     instructions : str, optional
         Free-text guidance for the engine.
 
@@ -45,6 +47,8 @@ def suggest(df, task="clean", name="df", engine=None, instructions=None) -> Sugg
         When the engine does not support ``task``.
     ValueError
         For an unknown engine name.
+    EngineError
+        When a language-model engine gets no answer (the message says why).
     """
     from .kernel.card import describe
 

@@ -1,6 +1,7 @@
 """Print one closing line that adds up the pytest and the Playwright results.
 
-Usage: ``python scripts/summarize_tests.py PYTEST_JUNIT_XML PLAYWRIGHT_JSON``.
+Usage: ``python scripts/summarize_tests.py --pytest NAME JUNIT_XML
+--playwright NAME JSON ...`` (any number of reports).
 A missing report counts as one failure, so a suite that never ran cannot
 pass unnoticed.
 """
@@ -41,13 +42,21 @@ def playwright_counts(json_path: Path) -> tuple[int, int, int]:
 
 
 def main(argv: list[str]) -> int:
-    """Print the per-suite and the total counts; return 0."""
-    py = pytest_counts(Path(argv[1]))
-    ui = playwright_counts(Path(argv[2]))
-    print(f"pytest: {py[0]} passed, {py[1]} failed, {py[2]} skipped")
-    print(f"ui-tests: {ui[0]} passed, {ui[1]} failed, {ui[2]} skipped")
-    passed, failed, skipped = (a + b for a, b in zip(py, ui))
-    print(f"summary: {passed} passed, {failed} failed, {skipped} skipped")
+    """Print each suite's counts and the total; return 0.
+
+    Arguments come in triples: ``--pytest NAME JUNIT_XML`` or
+    ``--playwright NAME JSON``.
+    """
+    readers = {"--pytest": pytest_counts, "--playwright": playwright_counts}
+    totals = [0, 0, 0]
+    arguments = argv[1:]
+    if len(arguments) % 3 or not arguments:
+        raise SystemExit("usage: summarize_tests.py (--pytest|--playwright) NAME REPORT ...")
+    for kind, name, report in zip(arguments[0::3], arguments[1::3], arguments[2::3]):
+        passed, failed, skipped = readers[kind](Path(report))
+        print(f"{name}: {passed} passed, {failed} failed, {skipped} skipped")
+        totals = [total + count for total, count in zip(totals, (passed, failed, skipped))]
+    print(f"summary: {totals[0]} passed, {totals[1]} failed, {totals[2]} skipped")
     return 0
 
 

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # One command: set everything up on a fresh machine, then run the whole test
-# suite: pytest (unit, real kernels, real Jupyter server) and the UI tests
-# (Galata + Playwright in Debian's headless Chromium, real JupyterLab).
-# Runs both suites even when the first fails; exits non-zero if either did.
+# suite: pytest (unit, real kernels, real Jupyter server), the kernel-side
+# tests again under pandas 2.2, and the UI tests (Galata + Playwright in
+# Debian's headless Chromium, real JupyterLab).
+# Runs every suite even when one fails; exits non-zero if any did.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 ROOT="$PWD"
@@ -27,6 +28,10 @@ echo "test: pytest"
 pytest --junitxml="$RESULTS/pytest.xml" "$@"
 pytest_status=$?
 
+echo "test: kernel-side tests under pandas 2.2"
+bash scripts/test_pandas22.sh --junitxml="$RESULTS/pytest-pandas22.xml"
+pandas22_status=$?
+
 echo "test: UI tests (Galata, headless Chromium)"
 (
   cd ui-tests &&
@@ -35,8 +40,11 @@ echo "test: UI tests (Galata, headless Chromium)"
 )
 ui_status=$?
 
-python scripts/summarize_tests.py "$RESULTS/pytest.xml" "$RESULTS/ui-tests.json"
-if [ $pytest_status -ne 0 ] || [ $ui_status -ne 0 ]; then
-  echo "test: FAILED (pytest exit $pytest_status, UI tests exit $ui_status)"
+python scripts/summarize_tests.py \
+  --pytest "pytest" "$RESULTS/pytest.xml" \
+  --pytest "pytest (pandas 2.2)" "$RESULTS/pytest-pandas22.xml" \
+  --playwright "ui-tests" "$RESULTS/ui-tests.json"
+if [ $pytest_status -ne 0 ] || [ $pandas22_status -ne 0 ] || [ $ui_status -ne 0 ]; then
+  echo "test: FAILED (pytest exit $pytest_status, pandas 2.2 exit $pandas22_status, UI tests exit $ui_status)"
   exit 1
 fi

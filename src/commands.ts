@@ -4,6 +4,7 @@ import type { TranslationBundle } from '@jupyterlab/translation';
 import { refreshIcon } from '@jupyterlab/ui-components';
 import type { Widget } from '@lumino/widgets';
 
+import type { CardModel, DetailsView } from './cardmodel';
 import type { FramesModel } from './model';
 import { errorMessage } from './model';
 import { insertSuggestion } from './notebook';
@@ -13,13 +14,17 @@ import { copilotIcon } from './widgets/icons';
 export interface ICommandsOptions {
   app: JupyterFrontEnd;
   model: FramesModel;
+  cardModel: CardModel;
   panel: Widget;
   trans: TranslationBundle;
 }
 
-/** Add `llmds:open`, `llmds:refresh` and `llmds:clean`. */
+/**
+ * Add `llmds:open`, `llmds:refresh`, `llmds:clean`, `llmds:show-card` and
+ * `llmds:preview-prompt`.
+ */
 export function addCommands(options: ICommandsOptions): void {
-  const { app, model, panel, trans } = options;
+  const { app, model, cardModel, panel, trans } = options;
   const { commands, shell } = app;
 
   commands.addCommand(CommandIDs.open, {
@@ -38,7 +43,96 @@ export function addCommands(options: ICommandsOptions): void {
     ),
     icon: args => (args['isPalette'] ? undefined : refreshIcon),
     isEnabled: () => model.notebook !== null,
-    execute: () => model.refresh()
+    execute: async () => {
+      await model.refresh();
+      // The listing may look the same while the values changed: the card
+      // of the selected frame is read again too.
+      // (Unless the new listing already started that.)
+      if (
+        model.selected !== null &&
+        cardModel.frame === model.selected &&
+        cardModel.phase !== 'loading'
+      ) {
+        await cardModel.refresh();
+      }
+    }
+  });
+
+  /** The frame a command is about: its `frame` argument, else the selection. */
+  const frameOf = (args: { [key: string]: unknown }): string | null => {
+    const frame = args['frame'];
+    if (typeof frame === 'string' && frame.length > 0) {
+      return model.frames.some(info => info.name === frame) ? frame : null;
+    }
+    return model.selected;
+  };
+  const showDetails = (args: { [key: string]: unknown }, view: DetailsView) => {
+    const frame = frameOf(args);
+    if (frame === null) {
+      return;
+    }
+    model.select(frame);
+    cardModel.setView(view);
+    shell.activateById(panel.id);
+  };
+
+  commands.addCommand(CommandIDs.showCard, {
+    label: args =>
+      args['isPalette']
+        ? trans.__('Show Data Card of Selected DataFrame')
+        : trans.__('Show Data Card'),
+    caption: args => {
+      const frame = frameOf(args);
+      return frame
+        ? trans.__('Show what the co-pilot knows about `%1`', frame)
+        : trans.__('Select a DataFrame in the Data co-pilot panel first');
+    },
+    describedBy: {
+      args: {
+        type: 'object',
+        properties: {
+          frame: {
+            type: 'string',
+            description: trans.__(
+              'The DataFrame to show (the selected one when omitted)'
+            )
+          }
+        }
+      }
+    },
+    isEnabled: args => frameOf(args) !== null,
+    execute: args => showDetails(args, 'card')
+  });
+
+  commands.addCommand(CommandIDs.previewPrompt, {
+    label: args =>
+      args['isPalette']
+        ? trans.__('Preview What Will Be Sent for Selected DataFrame')
+        : trans.__('What Will Be Sent'),
+    caption: args => {
+      const frame = frameOf(args);
+      return frame
+        ? trans.__(
+            'Show the exact text an LLM would receive about `%1` (nothing is sent)',
+            frame
+          )
+        : trans.__('Select a DataFrame in the Data co-pilot panel first');
+    },
+    describedBy: {
+      args: {
+        type: 'object',
+        properties: {
+          frame: {
+            type: 'string',
+            description: trans.__(
+              'The DataFrame to preview (the selected one when omitted)'
+            )
+          }
+        }
+      }
+    },
+    isEnabled: args => frameOf(args) !== null,
+    execute: args => showDetails(args, 'prompt')
   });
 
   commands.addCommand(CommandIDs.clean, {
@@ -104,5 +198,7 @@ export function addCommands(options: ICommandsOptions): void {
   model.stateChanged.connect(() => {
     commands.notifyCommandChanged(CommandIDs.clean);
     commands.notifyCommandChanged(CommandIDs.refresh);
+    commands.notifyCommandChanged(CommandIDs.showCard);
+    commands.notifyCommandChanged(CommandIDs.previewPrompt);
   });
 }

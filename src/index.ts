@@ -10,30 +10,38 @@ import {
 import { ICommandPalette } from '@jupyterlab/apputils';
 import { INotebookTracker } from '@jupyterlab/notebook';
 import { IRenderMimeRegistry } from '@jupyterlab/rendermime';
+import { ISettingRegistry } from '@jupyterlab/settingregistry';
 import { ITranslator, nullTranslator } from '@jupyterlab/translation';
 
+import { CardModel } from './cardmodel';
 import { addCommands } from './commands';
 import { FramesModel } from './model';
 import { watchMagicOutputs } from './notebook';
-import { CommandIDs, SIDEBAR_ID, TRANSLATION_DOMAIN } from './tokens';
+import {
+  CommandIDs,
+  PLUGIN_ID,
+  SIDEBAR_ID,
+  TRANSLATION_DOMAIN
+} from './tokens';
 import { copilotIcon } from './widgets/icons';
 import { CopilotPanel } from './widgets/sidebar';
 import { createSummaryFactory } from './widgets/summary';
 
 /** The Data co-pilot side bar, its model and commands. */
 const sidebarPlugin: JupyterFrontEndPlugin<void> = {
-  id: 'jupyterlab-llmds:plugin',
+  id: PLUGIN_ID,
   description:
-    'A side bar listing the live DataFrames of the active notebook and writing cleaning cells for them.',
+    'A side bar listing the live DataFrames of the active notebook, their data cards and prompts, and writing cleaning cells for them.',
   autoStart: true,
   requires: [INotebookTracker],
-  optional: [ITranslator, ICommandPalette, ILayoutRestorer],
+  optional: [ITranslator, ICommandPalette, ILayoutRestorer, ISettingRegistry],
   activate: (
     app: JupyterFrontEnd,
     tracker: INotebookTracker,
     translator: ITranslator | null,
     palette: ICommandPalette | null,
-    restorer: ILayoutRestorer | null
+    restorer: ILayoutRestorer | null,
+    settingRegistry: ISettingRegistry | null
   ): void => {
     const trans = (translator ?? nullTranslator).load(TRANSLATION_DOMAIN);
     const model = new FramesModel({
@@ -41,13 +49,48 @@ const sidebarPlugin: JupyterFrontEndPlugin<void> = {
       trans,
       serverSettings: app.serviceManager.serverSettings
     });
-    const panel = new CopilotPanel({ model, commands: app.commands, trans });
+    const cardModel = new CardModel({
+      frames: model,
+      trans,
+      serverSettings: app.serviceManager.serverSettings
+    });
+    const panel = new CopilotPanel({
+      model,
+      cardModel,
+      commands: app.commands,
+      trans
+    });
     panel.id = SIDEBAR_ID;
     panel.title.icon = copilotIcon;
     panel.title.caption = trans.__('Data co-pilot');
-    panel.disposed.connect(() => model.dispose());
+    panel.disposed.connect(() => {
+      cardModel.dispose();
+      model.dispose();
+    });
 
-    addCommands({ app, model, panel, trans });
+    addCommands({ app, model, cardModel, panel, trans });
+
+    // The settings are optional: without the registry the defaults apply.
+    if (settingRegistry) {
+      const apply = (settings: ISettingRegistry.ISettings) => {
+        cardModel.configure({
+          privacy: settings.get('privacyMode').composite,
+          budget: settings.get('cardBudget').composite
+        });
+      };
+      settingRegistry
+        .load(PLUGIN_ID)
+        .then(settings => {
+          apply(settings);
+          settings.changed.connect(apply);
+        })
+        .catch(reason => {
+          console.warn(
+            'jupyterlab-llmds: could not load the settings; using the defaults.',
+            reason
+          );
+        });
+    }
 
     app.shell.add(panel, 'right', { rank: 650, type: 'Data co-pilot' });
     if (restorer) {
@@ -55,12 +98,16 @@ const sidebarPlugin: JupyterFrontEndPlugin<void> = {
     }
     if (palette) {
       const category = trans.__('Data Co-pilot');
-      for (const command of [
-        CommandIDs.open,
-        CommandIDs.refresh,
-        CommandIDs.clean
-      ]) {
+      for (const command of [CommandIDs.open, CommandIDs.refresh]) {
         palette.addItem({ command, category });
+      }
+      // These label themselves differently in the palette (`isPalette`).
+      for (const command of [
+        CommandIDs.clean,
+        CommandIDs.showCard,
+        CommandIDs.previewPrompt
+      ]) {
+        palette.addItem({ command, category, args: { isPalette: true } });
       }
     }
   }

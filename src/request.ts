@@ -10,7 +10,13 @@ import { URLExt } from '@jupyterlab/coreutils';
 import { ServerConnection } from '@jupyterlab/services';
 import type { TranslationBundle } from '@jupyterlab/translation';
 
-import { IErrorReply, IFramesReply, ISuggestion } from './tokens';
+import {
+  ICardReply,
+  IErrorReply,
+  IFramesReply,
+  ISuggestion,
+  PrivacyMode
+} from './tokens';
 
 /** What went wrong, as far as the frontend needs to know. */
 export type LlmdsErrorKind =
@@ -166,4 +172,32 @@ export function fetchSuggestion(
     },
     options
   );
+}
+
+/** What to ask `GET /llmds/card` for, besides the kernel and the frame. */
+export interface ICardQuery {
+  /** The privacy mode (the server's default when omitted). */
+  privacy?: PrivacyMode;
+  /** The prompt budget in estimated tokens (the server's default when omitted). */
+  budget?: number;
+}
+
+/**
+ * `GET /llmds/card?kernel=ID&frame=NAME[&privacy=MODE][&budget=N]`: the card
+ * of a frame and exactly the prompt that would be sent for it.
+ */
+export function fetchCard(
+  kernelId: string,
+  frame: string,
+  query: ICardQuery,
+  options: IRequestOptions
+): Promise<ICardReply> {
+  const params: Record<string, string> = { kernel: kernelId, frame };
+  if (query.privacy) {
+    params.privacy = query.privacy;
+  }
+  if (typeof query.budget === 'number' && Number.isFinite(query.budget)) {
+    params.budget = String(Math.round(query.budget));
+  }
+  return requestAPI<ICardReply>('card', { method: 'GET' }, options, params);
 }

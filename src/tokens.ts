@@ -13,7 +13,14 @@ export namespace CommandIDs {
   export const refresh = 'llmds:refresh';
   /** Ask for cleaning cells for the selected frame and insert them. */
   export const clean = 'llmds:clean';
+  /** Select a frame (the `frame` argument, or the selected one) and show its card. */
+  export const showCard = 'llmds:show-card';
+  /** Show what would be sent to an LLM for the selected frame. */
+  export const previewPrompt = 'llmds:preview-prompt';
 }
+
+/** The id of the side bar plugin, which is also its settings' id. */
+export const PLUGIN_ID = 'jupyterlab-llmds:plugin';
 
 /** The translation domain of the extension's strings. */
 export const TRANSLATION_DOMAIN = 'jupyterlab_llmds';
@@ -87,4 +94,99 @@ export interface ICellOrigin {
 export interface IErrorReply {
   error: string;
   message: string;
+}
+
+/** The privacy modes of a card (docs/architecture.md, "Data card, second cut"). */
+export type PrivacyMode = 'schema' | 'redacted' | 'full';
+
+/** Every privacy mode, in the order the selector lists them. */
+export const PRIVACY_MODES: ReadonlyArray<PrivacyMode> = [
+  'schema',
+  'redacted',
+  'full'
+];
+
+/** The default privacy mode (also the settings' default). */
+export const DEFAULT_PRIVACY_MODE: PrivacyMode = 'redacted';
+
+/** The default prompt budget in estimated tokens (also the settings' default). */
+export const DEFAULT_CARD_BUDGET = 2000;
+
+/** A JSON-safe value copied from the frame (truncated to 80 characters). */
+export type CardValue = string | number | boolean | null;
+
+/** A distinct count, exact or estimated from a sample. */
+export interface ICardDistinct {
+  count: number | null;
+  exact: boolean;
+}
+
+/** One column of a data card. */
+export interface ICardColumn {
+  /** The label made JSON-safe (MultiIndex tuples become lists). */
+  name: unknown;
+  position: number;
+  dtype: string;
+  semantic: string;
+  nulls: number | null;
+  null_share: number | null;
+  distinct: ICardDistinct | null;
+  stats: Record<string, CardValue>;
+  top: Array<[CardValue, number]>;
+  samples: CardValue[];
+  name_exact?: boolean;
+}
+
+/** One issue of a data card (`column` is null for frame-level issues). */
+export interface ICardIssue {
+  column: unknown;
+  position?: number | null;
+  kind: string;
+  count: number | null;
+  evidence: Record<string, unknown>;
+  message: string;
+}
+
+/** What the privacy mode did to a card. */
+export interface ICardPrivacy {
+  mode: PrivacyMode | string;
+  excluded: string[];
+  /** Distinct values replaced by placeholders, per kind (`email`, `phone` ...). */
+  masked: Record<string, number>;
+  /** The administrator fixed the mode: the request's mode was ignored. */
+  locked: boolean;
+}
+
+/** The data card (`DataCard.to_dict()`). */
+export interface IDataCard {
+  schema_version?: number;
+  name: string;
+  kind: string;
+  shape: [number, number];
+  index?: { kind: string; nlevels: number; name: unknown } | null;
+  memory_bytes?: number | null;
+  sample?: { rows: number; of: number; method: string } | null;
+  duplicate_rows?: {
+    count: number | null;
+    exact: boolean;
+    error?: string;
+  } | null;
+  columns: ICardColumn[];
+  issues: ICardIssue[];
+  likely_id_columns?: unknown[];
+  likely_target?: { column: unknown; reason: string } | null;
+  privacy?: ICardPrivacy;
+  timing?: { seconds: number; sampled_parts: string[] };
+}
+
+/** Answer of `GET /llmds/card?kernel=ID&frame=NAME[&privacy=MODE][&budget=N]`. */
+export interface ICardReply {
+  status: 'ok';
+  card: IDataCard;
+  /** Exactly the text that would be sent for the frame. */
+  prompt: string;
+  /** The prompt's estimated token count. */
+  tokens: number | null;
+  /** The budget the prompt was cut to (after the administrator's cap). */
+  budget: number | null;
 }

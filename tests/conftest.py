@@ -184,3 +184,24 @@ def assert_no_traceback(body: bytes | str) -> None:
     assert "Traceback" not in text
     assert 'File "' not in text
     assert '"traceback"' not in text
+
+
+
+def pytest_configure(config):
+    """Keep a developer's OPENAI_* / LLMDS_* variables and config files out of the whole run.
+
+    Setting OPENAI_BASE_URL switches the default engine to a model; the tests
+    expect the built-in engine unless they configure one themselves. This
+    runs before any fixture (module-scoped ones included), and tests that
+    need settings set them with monkeypatch.
+    """
+    import os
+    import tempfile
+
+    from chat_server import SETTINGS_VARIABLES
+
+    for variable in SETTINGS_VARIABLES:
+        os.environ.pop(variable, None)
+    isolated = tempfile.mkdtemp(prefix="llmds-jupyter-config-")
+    os.environ["JUPYTER_CONFIG_DIR"] = isolated
+    os.environ["JUPYTER_CONFIG_PATH"] = isolated

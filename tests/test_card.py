@@ -110,7 +110,9 @@ def test_big_frame_is_sampled_and_labelled():
     # null counts are exact, not sampled
     assert card["columns"][1]["nulls"] == 0
     again = describe(frame, name="big", sample_rows=1_000, seed=1).to_dict()
-    assert again == card
+    # the same seed gives the same card; only the measured seconds differ
+    assert again["timing"]["sampled_parts"] == card["timing"]["sampled_parts"]
+    assert {**again, "timing": None} == {**card, "timing": None}
 
 
 def robustness_frames() -> dict[str, object]:

@@ -116,7 +116,8 @@ def test_placeholder_dates_in_a_datetime_column():
 
 
 def test_far_future_and_time_zone_placeholders():
-    end_dates = pd.Series(pd.to_datetime(list(recent_dates().astype(str)) + ["9999-12-31"] * 4))
+    # seconds resolution: 9999-12-31 does not fit pandas 2.2's default nanoseconds
+    end_dates = pd.Series(list(recent_dates().astype(str)) + ["9999-12-31"] * 4).astype("datetime64[s]")
     assert detect_numbers.detect_sentinel_dates(end_dates)["evidence"]["values"] == {"9999-12-31": 4}
     aware = pd.Series(list(recent_dates()) + [pd.Timestamp("1970-01-01")] * 2).dt.tz_localize("Europe/Paris")
     assert detect_numbers.detect_sentinel_dates(aware)["evidence"]["values"] == {"1970-01-01": 2}

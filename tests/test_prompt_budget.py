@@ -116,7 +116,8 @@ def test_one_column_gets_its_full_form():
     assert lines[0] == "DataFrame `one`: 4 rows x 1 columns"
     assert lines[2].startswith("Privacy: full")
     assert lines[3].startswith("Text between <data> and </data>")
-    assert "- 'price' (str, numeric_string): 0 nulls, 4 distinct; top <data>" in prompt
+    dtype = str(frame["price"].dtype)  # "str" on pandas 3, "object" on 2.2
+    assert f"- 'price' ({dtype}, numeric_string): 0 nulls, 4 distinct; top <data>" in prompt
     assert '  [numeric_string] \'price\' ×3: <data>{"currency":["$"],"thousands":","' in prompt
 
 

@@ -14,7 +14,7 @@ import warnings
 from dataclasses import dataclass, field
 from typing import Any, Iterable
 
-from . import detect_keys, detect_numbers, detectors
+from . import detect_keys, detect_numbers, detect_spelling, detectors, scan
 from .pii import detect_pii
 from .privacy import apply_privacy, check_privacy_mode
 from .prompt import DEFAULT_BUDGET, render_prompt
@@ -124,7 +124,11 @@ def describe(
     sample_rows : int
         Row budget for the costly statistics. A frame with more rows is
         described from its head plus random rows (drawn with
-        ``numpy.random.default_rng(seed)``); the card says so.
+        ``numpy.random.default_rng(seed)``); the card says so. Wide frames
+        get fewer rows (about two million cells in all, at least 1,000 rows;
+        see :func:`~jupyterlab_llmds.kernel.scan.effective_sample_rows`).
+        Null counts, dtypes, row count and min/max/mean of numbers are
+        always exact; ``timing.sampled_parts`` lists what was not.
     seed : int
         Seed of the random part of the sample, for reproducible cards.
     target : Any, optional
@@ -144,43 +148,63 @@ def describe(
     import pandas as pd
 
     check_privacy_mode(privacy)
-    kind = "Series" if isinstance(df, pd.Series) else "DataFrame"
-    frame = df.to_frame() if kind == "Series" else df
-    rows, column_count = frame.shape
-    positions = sample_positions(rows, sample_rows, seed)
-    sampled = positions is not None
-    sample_frame = frame.iloc[positions] if sampled else frame
-    columns, issues = [], []
-    for position in range(column_count):
-        column, column_issues = describe_column(frame, sample_frame, position, sampled)
-        columns.append(column)
-        issues.extend(column_issues)
-    if kind == "Series" or column_count == 1:
-        # repeated values are the norm in a single column, not duplicate records
-        duplicates = {"summary": {"count": 0, "exact": True}, "issues": []}
-    else:
-        duplicates = describe_duplicates(frame, sample_frame, positions)
-    key_issues = detect_keys.duplicate_key_issues(frame, sample_frame, issues)
-    data = {
-        "schema_version": SCHEMA_VERSION,
-        "name": str(name),
-        "kind": kind,
-        "shape": [int(rows), int(column_count)],
-        "index": describe_index(frame.index),
-        "memory_bytes": memory_bytes(frame),
-        "sample": {
-            "rows": int(len(positions)) if sampled else int(rows),
-            "of": int(rows),
-            "method": "head+random" if sampled else "all",
-        },
-        "duplicate_rows": duplicates["summary"],
-        "columns": columns,
-        "issues": duplicates["issues"] + key_issues + issues,
-        "likely_id_columns": detect_keys.likely_id_columns(issues),
-        "likely_target": detect_keys.likely_target(frame.columns, target),
-    }
-    # privacy last, on the finished card: nothing built above leaves describe() unfiltered
-    data = apply_privacy(data, privacy, exclude)
+    stopwatch = scan.Stopwatch()
+    # a fresh allowance for str()/repr() of the user's objects while this card is built
+    render_budget = detectors.RENDER_BUDGET.set(detectors.RenderBudget())
+    text_limit = None
+    try:
+        kind = "Series" if isinstance(df, pd.Series) else "DataFrame"
+        frame = df.to_frame() if kind == "Series" else df
+        rows, column_count = frame.shape
+        # wide frames get fewer sample rows and fewer strings per text column: the per-value work is per cell
+        positions = sample_positions(rows, scan.effective_sample_rows(sample_rows, column_count), seed)
+        text_limit = scan.TEXT_DETECTOR_LIMIT.set(scan.text_detector_limit(frame.dtypes))
+        sampled = positions is not None
+        sample_frame = frame.iloc[positions] if sampled else frame
+        columns, issues = [], []
+        # every column's Series at once: items() costs a fraction of iloc per column at 2,000 columns
+        whole_columns = [series for _, series in frame.items()]
+        sample_columns = [series for _, series in sample_frame.items()] if sampled else whole_columns
+        for position in range(column_count):
+            column, column_issues = describe_column(
+                frame, sample_frame, position, sampled, series=whole_columns[position], sample=sample_columns[position]
+            )
+            columns.append(column)
+            issues.extend(column_issues)
+        if kind == "Series" or column_count == 1:
+            # repeated values are the norm in a single column, not duplicate records
+            duplicates = {"summary": {"count": 0, "exact": True}, "issues": []}
+        else:
+            duplicates = describe_duplicates(frame, sample_frame, positions)
+        key_issues = detect_keys.duplicate_key_issues(frame, sample_frame, issues)
+        parts = scan.sampled_parts(columns, issues, duplicates["summary"], sampled)
+        data = {
+            "schema_version": SCHEMA_VERSION,
+            "name": str(name),
+            "kind": kind,
+            "shape": [int(rows), int(column_count)],
+            "index": describe_index(frame.index),
+            "memory_bytes": memory_bytes(frame),
+            "sample": {
+                "rows": int(len(positions)) if sampled else int(rows),
+                "of": int(rows),
+                "method": "head+random" if sampled else "all",
+            },
+            "duplicate_rows": duplicates["summary"],
+            "columns": columns,
+            "issues": duplicates["issues"] + key_issues + issues,
+            "likely_id_columns": detect_keys.likely_id_columns(issues),
+            "likely_target": detect_keys.likely_target(frame.columns, target),
+        }
+        # privacy last, on the finished card: nothing built above leaves describe() unfiltered
+        data = apply_privacy(data, privacy, exclude)
+        data["timing"] = {"seconds": stopwatch.seconds(), "sampled_parts": parts}
+    finally:
+        # the limits are per card: a card that raised must not leave a spent
+        # budget behind for the next one in this context
+        if text_limit is not None:
+            scan.TEXT_DETECTOR_LIMIT.reset(text_limit)
+        detectors.RENDER_BUDGET.reset(render_budget)
     return DataCard(name=str(name), data=data, focus=tuple(focus), target=target)
 
 
@@ -257,11 +281,24 @@ def column_name(label) -> tuple[Any, bool]:
     return safe, bool(exact)
 
 
-def describe_column(frame, sample_frame, position: int, sampled: bool) -> tuple[dict, list]:
+def describe_column(frame, sample_frame, position: int, sampled: bool, *, series=None, sample=None) -> tuple[dict, list]:
     """Card entry and issues of one column; never raises.
 
     A column whose inspection fails keeps its name, dtype and null count (when
     those work), gets semantic ``"other"`` and an ``error`` note.
+
+    Parameters
+    ----------
+    frame, sample_frame : pandas.DataFrame
+        The whole frame and its row sample (the same frame when not sampled).
+    position : int
+        The column's position (labels may repeat).
+    sampled : bool
+        Whether ``sample_frame`` is a subset of the rows.
+    series, sample : pandas.Series, optional
+        The column and its sample when the caller already has them
+        (:func:`describe` takes all columns at once); read from the frames
+        by position otherwise.
     """
     label = frame.columns[position]
     name, name_exact = column_name(label)
@@ -283,13 +320,16 @@ def describe_column(frame, sample_frame, position: int, sampled: bool) -> tuple[
         with warnings.catch_warnings():
             # inspection must stay silent in the user's kernel
             warnings.simplefilter("ignore")
-            issues = inspect_column(frame.iloc[:, position], sample_frame.iloc[:, position], column, sampled)
+            if series is None:
+                series, sample = frame.iloc[:, position], sample_frame.iloc[:, position]
+            issues = inspect_column(series, sample, column, sampled)
     except Exception as error:
         column["semantic"] = "other"
         column["error"] = short_error(error)
         return column, []
+    text_subset = column.get("_text_sampled", False)
     for issue in issues:
-        if sampled:
+        if sampled or (text_subset and issue["kind"] in scan.TEXT_ISSUE_KINDS):
             # detectors that counted over every row say so with sampled: false
             issue["evidence"].setdefault("sampled", True)
     # "position" tells issues of same-named columns apart
@@ -302,18 +342,25 @@ def inspect_column(series, sample, column: dict, sampled: bool) -> list[dict]:
 
     column["dtype"] = str(series.dtype)
     rows = len(series)
-    nulls = int(series.isna().sum())
+    # exact over every row, and free for integer/boolean columns (see scan.null_count)
+    nulls = scan.null_count(series)
     column["nulls"] = nulls
     column["null_share"] = round(nulls / rows, 4) if rows else 0.0
-    non_null = sample.dropna()
-    values = non_null.tolist()
-    counts = value_counts_of(values)
+    # a column without missing values (exact count above) has none in its sample either
+    non_null = sample if nulls == 0 else sample.dropna()
+    # counted in C; None when cells cannot be hashed or compared (lists, hostile objects)
+    counts = scan.sample_counts(non_null)
+    values = None
+    if counts is None:
+        values = non_null.tolist()
+        counts = value_counts_of(values)
     column["distinct"]["count"] = len(counts)
     if len(counts) <= TOP_MAX_DISTINCT:
         column["top"] = [[detectors.json_safe_value(value), count] for value, count in top_pairs(counts)]
-    column["samples"] = detectors.first_values(distinct_in_order(values), limit=5)
+    column["samples"] = detectors.first_values(counts, limit=5)
     dtype = series.dtype
     issues: list[dict] = []
+    strings = None
     if nulls == rows:
         column["semantic"] = "empty"
         if rows:  # a frame without rows has nothing missing to report
@@ -325,7 +372,7 @@ def inspect_column(series, sample, column: dict, sampled: bool) -> list[dict]:
         column["semantic"] = "boolean"
     elif pd.api.types.is_numeric_dtype(dtype):
         column["semantic"] = "numeric"
-        column["stats"] = numeric_stats(series)
+        column["stats"] = scan.numeric_summary(series, sample, sampled, nulls=nulls)
         issues.extend(detect_numbers.inspect_numbers(series, sample, series.name))
     elif pd.api.types.is_datetime64_any_dtype(dtype):
         column["semantic"] = "datetime"
@@ -336,10 +383,13 @@ def inspect_column(series, sample, column: dict, sampled: bool) -> list[dict]:
     elif pd.api.types.is_timedelta64_dtype(dtype):
         column["semantic"] = "timedelta"
     else:
-        issues.extend(inspect_python_values(values, column, rows, nulls))
+        if values is None and not scan.holds_only_strings(non_null):
+            values = non_null.tolist()
+        strings = bounded_string_counts(counts, values, column)
+        issues.extend(inspect_python_values(values, column, rows, nulls, strings))
     if column["semantic"] in ("category", "text", "mixed", "other") or column["semantic"].endswith("_string"):
         # text values only: numbers, dates and booleans cannot hold an address
-        pii_issue = detect_pii(detectors.string_counts(values))
+        pii_issue = detect_pii(strings if strings is not None else bounded_string_counts(counts, values, column))
         if pii_issue:
             issues.append(pii_issue)
     constant = detectors.detect_constant(list(counts), rows, nulls) if not sampled or len(counts) == 1 else None
@@ -367,19 +417,65 @@ def inspect_column_role(series, sample, column: dict, counts: dict, issues: list
     return found
 
 
-def inspect_python_values(values: list, column: dict, rows: int, nulls: int) -> list[dict]:
-    """Semantic and issues of an object/str column from its sampled Python values."""
-    strings = [value for value in values if isinstance(value, str)]
-    others = [value for value in values if not isinstance(value, str)]
-    if others:
-        mixed_types = detect_keys.detect_mixed_types(values)
-        if strings:
-            column["semantic"] = "mixed"
-        else:
-            numbers = all(isinstance(value, (int, float)) and not isinstance(value, bool) for value in others)
-            column["semantic"] = "numeric" if numbers else "other"
-        return [mixed_types] if mixed_types else []
-    return inspect_strings(detectors.string_counts(strings), column, rows, nulls)
+def inspect_python_values(values: list | None, column: dict, rows: int, nulls: int, strings: dict) -> list[dict]:
+    """Semantic and issues of an object/str column from its sampled Python values.
+
+    Parameters
+    ----------
+    values : list or None
+        The sampled non-null values, or ``None`` when every one of them is a
+        string (a ``str`` column): their types need no look then.
+    column : dict
+        The column's card entry, filled in place.
+    rows, nulls : int
+        Rows of the frame and missing values of the column (exact).
+    strings : dict
+        The sampled strings with their counts, as the text detectors get them
+        (see :func:`bounded_string_counts`).
+    """
+    if values is not None:
+        has_strings = any(isinstance(value, str) for value in values)
+        others = [value for value in values if not isinstance(value, str)]
+        if others:
+            mixed_types = detect_keys.detect_mixed_types(values)
+            if has_strings:
+                column["semantic"] = "mixed"
+            else:
+                numbers = all(isinstance(value, (int, float)) and not isinstance(value, bool) for value in others)
+                column["semantic"] = "numeric" if numbers else "other"
+            return [mixed_types] if mixed_types else []
+    return inspect_strings(strings, column, rows, nulls)
+
+
+def bounded_string_counts(counts: dict, values: list | None, column: dict) -> dict:
+    """The sampled strings of a column with their counts, at most ``scan.TEXT_DETECTOR_VALUES`` of them.
+
+    Parameters
+    ----------
+    counts : dict
+        Distinct sampled values -> counts (keys are the values themselves
+        unless ``values`` is given).
+    values : list or None
+        The sampled values, when ``counts`` had to key some of them by text
+        (unhashable cells): strings are then taken from here.
+    column : dict
+        The column's card entry; ``"_text_sampled"`` is set on it (and taken
+        off by :func:`describe`) when the text detectors see a subset.
+
+    Returns
+    -------
+    dict
+        string -> count; frequent strings exactly, rare ones subsampled with
+        scaled counts (see :func:`~jupyterlab_llmds.kernel.scan.bounded_text_counts`).
+    """
+    if values is not None:
+        strings = detectors.string_counts(values)
+    else:
+        strings = {value: count for value, count in counts.items() if isinstance(value, str)}
+    bounded, reduced = scan.bounded_text_counts(strings)
+    if reduced:
+        column["_text_sampled"] = True
+    return bounded
 
 
 def inspect_strings(counts, column: dict, rows: int, nulls: int) -> list[dict]:
@@ -414,6 +510,9 @@ def inspect_strings(counts, column: dict, rows: int, nulls: int) -> list[dict]:
     variants = detectors.detect_case_variants(counts)
     if variants:
         issues.append(variants)
+    spelling = detect_spelling.detect_spelling_variants(counts)
+    if spelling:
+        issues.append(spelling)
     distinct = len(detectors.non_token_counts(counts))
     non_null = sum(counts.values())
     low_cardinality = distinct <= TOP_MAX_DISTINCT and distinct <= max(1, non_null // 2)
@@ -422,15 +521,21 @@ def inspect_strings(counts, column: dict, rows: int, nulls: int) -> list[dict]:
 
 
 def value_counts_of(values: list) -> dict:
-    """Counts of hashable values (unhashable ones by their repr), in first-seen order."""
+    """Counts of values in first-seen order, for cells pandas cannot hash.
+
+    Unhashable cells (lists, dicts) are keyed by their ``repr``, so equal
+    lists count together; cells whose ``__hash__`` or ``__eq__`` raise are
+    keyed by their text too. ``repr`` goes through
+    :func:`~jupyterlab_llmds.kernel.detectors.safe_text`, bounded by the
+    card's render budget: a slow ``__repr__`` runs a few times, not once per row.
+    """
     counts: dict = {}
     for value in values:
         try:
-            hash(value)
-            key = value
-        except TypeError:
-            key = repr(value)
-        counts[key] = counts.get(key, 0) + 1
+            counts[value] = counts.get(value, 0) + 1
+        except Exception:  # unhashable, or a hostile __hash__/__eq__
+            key = detectors.safe_text(value, repr)
+            counts[key] = counts.get(key, 0) + 1
     return counts
 
 
@@ -439,34 +544,9 @@ def top_pairs(counts: dict, limit: int = 10) -> list:
     return sorted(counts.items(), key=lambda pair: -pair[1])[:limit]
 
 
-def distinct_in_order(values: list) -> list:
-    """Distinct values in the order they first appear."""
-    return list(value_counts_of(values))
-
-
-def numeric_stats(series) -> dict:
-    """min/max/mean and quartiles of a numeric column (exact, over all rows)."""
-    clean = series.dropna()
-    if clean.empty:
-        return {}
-    if clean.dtype == bool or str(clean.dtype) == "boolean":
-        return {}
-    numbers = clean.astype("float64")
-    quartiles = numbers.quantile([0.25, 0.5, 0.75]).tolist()
-    values = {
-        "min": numbers.min(),
-        "max": numbers.max(),
-        "mean": numbers.mean(),
-        "q25": quartiles[0],
-        "q50": quartiles[1],
-        "q75": quartiles[2],
-    }
-    return {key: detectors.json_safe_value(round(float(value), 6)) for key, value in values.items()}
-
-
 def datetime_stats(series) -> dict:
-    """Earliest and latest timestamp of a datetime column, as ISO strings."""
-    clean = series.dropna()
-    if clean.empty:
+    """Earliest and latest timestamp of a datetime column, as ISO strings (exact, NaT skipped without a copy)."""
+    earliest, latest = series.min(), series.max()
+    if detectors.is_missing_scalar(earliest):
         return {}
-    return {"min": detectors.json_safe_value(clean.min()), "max": detectors.json_safe_value(clean.max())}
+    return {"min": detectors.json_safe_value(earliest), "max": detectors.json_safe_value(latest)}

@@ -146,6 +146,30 @@ def is_dense_increasing_integers(series) -> bool:
     return span <= 2 * len(clean)
 
 
+def is_sorted_numbers(clean) -> bool:
+    """Whether a Series without missing values holds numbers in increasing order (one pass, no hashing)."""
+    import pandas as pd
+
+    return pd.api.types.is_numeric_dtype(clean.dtype) and not pd.api.types.is_bool_dtype(clean.dtype) and bool(
+        clean.is_monotonic_increasing
+    )
+
+
+def distinct_count(clean) -> int:
+    """Exact number of distinct values of a Series without missing values.
+
+    Sorted numbers (row numbers, sequential IDs: the usual identifier) are
+    counted from their steps in one vectorised pass; anything else is hashed
+    with ``nunique``.
+    """
+    import numpy as np
+
+    if len(clean) and is_sorted_numbers(clean):
+        values = clean.to_numpy()
+        return int(np.count_nonzero(values[1:] != values[:-1])) + 1
+    return int(clean.nunique())
+
+
 # --------------------------------------------------------------------------
 # Identifiers and duplicate keys
 
@@ -206,7 +230,7 @@ def detect_id_like(series, sample) -> dict | None:
         if reason is None:
             return None
         clean = series.dropna()
-        share = clean.nunique() / len(clean)
+        share = distinct_count(clean) / len(clean)
     except TypeError:  # unhashable cells (lists, dicts) outside the sample
         return None
     if share < ID_UNIQUE_SHARE:
@@ -244,6 +268,8 @@ def detect_duplicate_keys(series, sample, reason: str) -> dict | None:
     """
     exact = reason == "name"
     clean = (series if exact else sample).dropna()
+    if is_sorted_numbers(clean) and distinct_count(clean) == len(clean):
+        return None  # strictly increasing: no key repeats, and no hashing of millions of keys
     repeated = clean[clean.duplicated(keep=False)]
     if repeated.empty:
         return None
@@ -318,6 +344,8 @@ def detect_near_constant(counts: Mapping[Any, int]) -> dict | None:
     total = sum(counts.values())
     if len(counts) < 2 or total < NEAR_CONSTANT_MIN_VALUES:
         return None
+    if len(counts) - 1 > (1 - NEAR_CONSTANT_SHARE) * total:
+        return None  # the other values alone are more than 1%: no need to look for the top one
     value, count = max(counts.items(), key=lambda pair: pair[1])
     share = count / total
     if share < NEAR_CONSTANT_SHARE or (isinstance(value, str) and is_standard_null_token(value)):

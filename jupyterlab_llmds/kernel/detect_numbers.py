@@ -95,7 +95,10 @@ def finite_values(series):
         numbers = series.to_numpy(dtype="float64", na_value=np.nan)
     except (TypeError, ValueError):
         return np.empty(0)
-    return numbers[np.isfinite(numbers)]
+    finite = np.isfinite(numbers)
+    # a column without NaN or infinity is used as it is (no copy of a big column);
+    # nothing here writes to the array
+    return numbers if finite.all() else numbers[finite]
 
 
 def name_words(name: Any) -> list[str]:
@@ -195,9 +198,17 @@ def found_sentinel_codes(values) -> dict[float, int]:
     """Sentinel codes among ``values`` (finite float array) with their exact counts."""
     import numpy as np
 
+    if not values.size:
+        return {}
+    # only codes within the column's range can occur: usually none or one, so
+    # the column is compared with a value or two instead of all fourteen
+    low, high = float(values.min()), float(values.max())
+    in_range = [code for code in SENTINEL_NUMBERS if low <= code <= high]
+    if not in_range:
+        return {}
     # isin against the short candidate list compares element-wise; the other way
     # round it would sort the whole column
-    is_code = np.isin(values, np.asarray(SENTINEL_NUMBERS))
+    is_code = np.isin(values, np.asarray(in_range))
     if not is_code.any():
         return {}
     present = np.unique(values[is_code])
@@ -433,8 +444,11 @@ def isolated_mask(values):
     for side, beyond in ((1.0, values > high), (-1.0, values < low)):
         if not beyond.any():
             continue
-        inside = values[~beyond]
-        nearest_inside = inside.max() if side > 0 else inside.min()
+        # the nearest value inside the fence, without copying the column
+        if side > 0:
+            nearest_inside = np.max(values, where=~beyond, initial=-np.inf)
+        else:
+            nearest_inside = np.min(values, where=~beyond, initial=np.inf)
         distances = np.sort(np.abs(np.concatenate([[nearest_inside], values[beyond]]) - median))
         small = values.size < OUTLIER_SMALL_COLUMN
         ratio = OUTLIER_SMALL_GAP_RATIO if small else OUTLIER_GAP_RATIO

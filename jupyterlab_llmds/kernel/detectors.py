@@ -19,9 +19,13 @@ from __future__ import annotations
 
 import math
 import re
+import time
 import warnings
 from collections import Counter
+from contextvars import ContextVar
+from datetime import datetime
 from difflib import SequenceMatcher
+from functools import lru_cache
 from typing import Any, Iterable, Mapping
 
 #: Longest string kept in evidence, samples and top values.
@@ -157,9 +161,9 @@ def json_safe_value(value: Any) -> Any:
     if callable(isoformat):
         try:
             return truncate_text(isoformat())
-        except (ValueError, TypeError):
+        except Exception:  # a user's isoformat() may raise anything, or not return text
             pass
-    return truncate_text(str(value))
+    return truncate_text(safe_text(value))
 
 
 def truncate_text(text: str) -> str:
@@ -167,17 +171,73 @@ def truncate_text(text: str) -> str:
     return text if len(text) <= MAX_TEXT else text[: MAX_TEXT - 1] + "…"
 
 
+#: Seconds that ``str()``/``repr()`` of users' objects may take, in total, while
+#: one card is built. A cell type whose ``__repr__`` sleeps or walks a huge
+#: structure must not freeze the kernel: once the budget is spent, objects are
+#: shown as ``<TypeName>``.
+RENDER_BUDGET_SECONDS = 1.0
+
+
+class RenderBudget:
+    """Seconds left for rendering users' objects as text (see :func:`safe_text`)."""
+
+    def __init__(self, seconds: float = RENDER_BUDGET_SECONDS) -> None:
+        self.left = seconds
+
+
+#: The budget of the card being built; ``describe()`` sets a fresh one. Outside
+#: ``describe()`` (detectors called directly) there is none, and only
+#: exceptions are guarded against.
+RENDER_BUDGET: ContextVar = ContextVar("jupyterlab_llmds_render_budget", default=None)
+
+
+def safe_text(value: Any, render=str) -> str:
+    """``render(value)`` (``str`` or ``repr``) that never raises and respects the render budget.
+
+    Parameters
+    ----------
+    value : Any
+        A user's object (a cell, a label).
+    render : callable
+        ``str`` or ``repr``.
+
+    Returns
+    -------
+    str
+        The text, or ``<TypeName>`` when rendering raised, returned a
+        non-string, or the card's :data:`RENDER_BUDGET` is spent.
+    """
+    fallback = f"<{type(value).__name__}>"
+    if isinstance(value, str):
+        return value if render is str else repr(value)
+    budget = RENDER_BUDGET.get()
+    if budget is not None and budget.left <= 0:
+        return fallback
+    started = time.perf_counter()
+    try:
+        text = render(value)
+        if not isinstance(text, str):
+            text = fallback
+    except Exception:  # a user's __str__/__repr__ may raise anything
+        text = fallback
+    if budget is not None:
+        budget.left -= time.perf_counter() - started
+    return text
+
+
 def is_missing_scalar(value: Any) -> bool:
     """Tell whether ``value`` is NaN, NaT or ``pd.NA`` without importing pandas."""
+    if type(value).__name__ in ("NAType", "NaTType"):
+        return True
     try:
-        return bool(value != value) or type(value).__name__ in ("NAType", "NaTType")
-    except (TypeError, ValueError):  # pd.NA raises on bool(); arrays are ambiguous
-        return type(value).__name__ in ("NAType", "NaTType")
+        return bool(value != value)
+    except Exception:  # pd.NA raises on bool(); arrays are ambiguous; users' __ne__ may raise anything
+        return False
 
 
 def top_counts(counts: Mapping[Any, int], limit: int = MAX_EVIDENCE_ITEMS) -> dict:
     """The ``limit`` most frequent entries of ``counts`` as a JSON-safe dict."""
-    ordered = sorted(counts.items(), key=lambda pair: (-pair[1], str(pair[0])))
+    ordered = sorted(counts.items(), key=lambda pair: (-pair[1], safe_text(pair[0])))
     return {json_safe_value(value): int(count) for value, count in ordered[:limit]}
 
 
@@ -332,14 +392,22 @@ def detect_case_variants(counts: Mapping[str, int], max_groups: int = 20) -> dic
     """
     by_key: dict[str, Counter] = {}
     for text, count in non_token_counts(counts).items():
+        if len(text) > MAX_TEXT:
+            # evidence cuts values to MAX_TEXT; a cut spelling could never
+            # match the data in the generated mapping
+            continue
         by_key.setdefault(text.casefold(), Counter())[text] += count
     groups = []
     for spellings in by_key.values():
         if len(spellings) < 2:
             continue
-        # most frequent first; ties go to the spelling that sorts first so the
-        # choice is stable between runs
-        canonical = sorted(spellings.items(), key=lambda pair: (-pair[1], pair[0]))[0][0]
+        # most frequent first; on a tie prefer a written-out spelling ("New
+        # York") to SHOUTING or lower case, then the one that sorts first so
+        # the choice is stable between runs
+        canonical = sorted(
+            spellings.items(),
+            key=lambda pair: (-pair[1], pair[0].isupper() or pair[0].islower(), pair[0]),
+        )[0][0]
         variants = {text: count for text, count in spellings.items() if text != canonical}
         groups.append({"canonical": canonical, "variants": variants})
     if not groups:
@@ -547,12 +615,36 @@ def describe_number_format(currency, thousands, decimal, percent, unit) -> str:
 # Date/time strings
 
 
+#: :data:`DATETIME_NORMALIZATIONS` compiled once (``re.sub`` with a pattern
+#: string looks the compiled form up in a cache on every call).
+COMPILED_NORMALIZATIONS = {
+    name: [(re.compile(pattern), replacement) for pattern, replacement in steps]
+    for name, (steps, _) in DATETIME_NORMALIZATIONS.items()
+}
+
+
 def normalize_datetime_text(text: str, names: Iterable[str]) -> str:
     """Apply the named :data:`DATETIME_NORMALIZATIONS` to ``text``, in order."""
     for name in names:
-        for pattern, replacement in DATETIME_NORMALIZATIONS[name][0]:
-            text = re.sub(pattern, replacement, text)
+        for pattern, replacement in COMPILED_NORMALIZATIONS[name]:
+            text = pattern.sub(replacement, text)
     return text.strip()
+
+
+def cannot_change_any(name: str, texts: Iterable[str]) -> bool:
+    """Whether normalisation ``name`` surely changes none of ``texts``, from one search over them all.
+
+    Only for unanchored patterns: a match inside one text is then also a
+    match in the texts joined by NUL (lookarounds at a text's edge see NUL,
+    neither a letter nor a word character), so no match in the joined text
+    means no match in any. Most columns have no HTML entity, parenthesis,
+    footnote mark, "noon" or "a.m." at all.
+    """
+    patterns = COMPILED_NORMALIZATIONS[name]
+    if any("^" in pattern.pattern or "$" in pattern.pattern for pattern, _ in patterns):
+        return False
+    joined = "\x00".join(texts)
+    return not any(pattern.search(joined) for pattern, _ in patterns)
 
 
 def normalize_all(texts: Iterable[str], names: list[str]) -> tuple[dict[str, str], list[str]]:
@@ -560,6 +652,8 @@ def normalize_all(texts: Iterable[str], names: list[str]) -> tuple[dict[str, str
     current = {text: text.strip() for text in texts}
     used = []
     for name in names:
+        if cannot_change_any(name, current.values()):
+            continue
         changed = False
         for text, value in current.items():
             new_value = normalize_datetime_text(value, [name])
@@ -600,6 +694,47 @@ def parse_mask(texts: list[str], fmt: str):
         return np.zeros(len(texts), dtype=bool)
 
 
+#: format -> the compiled regex ``strptime`` matches texts against (filled on first use).
+FORMAT_REGEXES: dict[str, Any] = {}
+
+
+@lru_cache(maxsize=1)
+def time_regex_builder():
+    """The standard library's format -> regex translator (``_strptime.TimeRE``), built once."""
+    import _strptime
+
+    return _strptime.TimeRE()
+
+
+def format_matches(text: str, fmt: str) -> bool:
+    """Whether ``text`` has the shape of ``fmt`` (the cheap plausibility test of a candidate format).
+
+    ``strptime`` first matches the text against a regex built from the
+    format, then checks the ranges of the fields; pandas reads formats with
+    the same rules (they agreed on every candidate format with single-digit
+    fields, lower-case AM/PM, ``Z``/``+00:00`` offsets and fractional
+    seconds). Matching that regex, compiled once per format, costs well under
+    a microsecond, where ``strptime`` recompiles (its cache holds 100 formats,
+    there are about 170 candidates) and ``pd.to_datetime`` costs a fraction
+    of a millisecond per call. A text of the right shape with an impossible
+    date passes here; :func:`parse_mask` then rejects it.
+    """
+    regex = FORMAT_REGEXES.get(fmt)
+    if regex is None:
+        try:
+            regex = re.compile(time_regex_builder().pattern(fmt), re.IGNORECASE)
+        except Exception:  # an interpreter without it: ask strptime itself
+            regex = False
+        FORMAT_REGEXES[fmt] = regex
+    if regex is False:
+        try:
+            datetime.strptime(text, fmt)
+            return True
+        except (ValueError, TypeError, OverflowError):
+            return False
+    return regex.fullmatch(text) is not None
+
+
 def choose_datetime_formats(weights: Mapping[str, int], candidates: list[str], max_formats: int = 8) -> dict[str, int]:
     """Greedily pick the formats that together parse the most (weighted) texts.
 
@@ -620,7 +755,7 @@ def choose_datetime_formats(weights: Mapping[str, int], candidates: list[str], m
     import numpy as np
 
     probes = probe_texts(weights)
-    plausible = [fmt for fmt in candidates if parse_mask(probes, fmt).any()]
+    plausible = [fmt for fmt in candidates if any(format_matches(probe, fmt) for probe in probes)]
     texts = list(weights)
     counts = np.array([weights[text] for text in texts], dtype=np.int64)
     masks = {fmt: parse_mask(texts, fmt) for fmt in plausible}
@@ -811,11 +946,13 @@ def detect_duplicate_rows(frame, exact: bool, positions=None) -> dict | None:
     """
     if frame.shape[1] == 0 or len(frame) < 2:
         return None
-    repeated = frame.duplicated(keep="first").to_numpy()
+    from .scan import duplicated_rows  # narrows rows column group by column group: wide frames stay cheap
+
+    repeated = duplicated_rows(frame, keep="first")
     count = int(repeated.sum())
     if not count:
         return None
-    involved = frame.duplicated(keep=False).to_numpy().nonzero()[0][:6]
+    involved = duplicated_rows(frame, keep=False).nonzero()[0][:6]
     example_positions = [int(positions[index]) if positions is not None else int(index) for index in involved]
     scope = "" if exact else " in the sample"
     return make_issue(

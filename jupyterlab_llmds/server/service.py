@@ -218,10 +218,17 @@ async def suggest_answer(bridge: KernelBridge, request: SuggestRequest, settings
     LlmdsError
         ``unknown_task`` (400) besides the bridge's errors.
     """
-    from ..engines.base import UnknownTaskError, get_engine
+    from ..config import ConfigurationError
+    from ..engines.base import EngineError, UnknownTaskError, get_engine
     from ..suggestion import suggest_from_cards
 
-    engine = get_engine()
+    settings = settings or LlmdsSettings()
+    try:
+        # the server's settings: the administrator's allowed endpoints and
+        # models apply to the sidebar as they do to the magics
+        engine = get_engine(None, settings)
+    except ConfigurationError as error:
+        raise LlmdsError("engine_config", 500, f"The model settings of this server cannot be used: {error}") from error
     # Refuse an unknown task before bothering the kernel, when the engine
     # says which tasks it knows; otherwise the engine itself refuses below.
     known_tasks = sorted(getattr(engine, "tasks", None) or [])
@@ -229,7 +236,6 @@ async def suggest_answer(bridge: KernelBridge, request: SuggestRequest, settings
         raise LlmdsError(
             "unknown_task", 400, f"Unknown task {request.task!r}; the tasks are: {', '.join(known_tasks)}."
         )
-    settings = settings or LlmdsSettings()
     mode, _, _ = resolved_card_options(settings, None, None)
     card = await bridge.card(request.kernel, request.frame, privacy=mode, exclude=list(settings.excluded_columns))
     try:
@@ -238,6 +244,9 @@ async def suggest_answer(bridge: KernelBridge, request: SuggestRequest, settings
         suggestion = await asyncio.to_thread(suggest_from_cards, [card], task=request.task, engine=engine)
     except UnknownTaskError as error:
         raise LlmdsError("unknown_task", 400, str(error)) from error
+    except EngineError as error:
+        # the model's endpoint failed: its message already says what to do
+        raise LlmdsError(f"engine_{error.kind}", 502, str(error)) from error
     # The version goes into the inserted cells' metadata, so a notebook
     # records which release wrote them.
     return {**suggestion.to_dict(), "version": __version__}

@@ -4,24 +4,15 @@ import { ReactWidget, refreshIcon, UseSignal } from '@jupyterlab/ui-components';
 import type { CommandRegistry } from '@lumino/commands';
 import * as React from 'react';
 
+import type { CardModel } from '../cardmodel';
 import type { FramesModel } from '../model';
 import { CommandIDs } from '../tokens';
+import { FrameDetails } from './details';
 import { FrameList } from './framelist';
 import { copilotIcon } from './icons';
+import { withCode } from './text';
 
-/** Render `code` spans of a (translated) sentence as <code> elements. */
-export function withCode(text: string): React.ReactNode[] {
-  return text
-    .split(/(`[^`]+`)/g)
-    .filter(part => part.length > 0)
-    .map((part, index) =>
-      part.length > 2 && part.startsWith('`') && part.endsWith('`') ? (
-        <code key={index}>{part.slice(1, -1)}</code>
-      ) : (
-        <React.Fragment key={index}>{part}</React.Fragment>
-      )
-    );
-}
+export { withCode };
 
 /** The sentence shown for the model's current state (empty for none). */
 export function statusText(
@@ -74,10 +65,11 @@ export function statusText(
 /** The panel's React content. */
 function CopilotView(props: {
   model: FramesModel;
+  cardModel: CardModel | null;
   commands: CommandRegistry;
   trans: TranslationBundle;
 }): JSX.Element {
-  const { model, commands, trans } = props;
+  const { model, cardModel, commands, trans } = props;
   const text = statusText(model, trans);
   const task = model.task;
   const showList =
@@ -171,6 +163,11 @@ function CopilotView(props: {
           <span>{withCode(task.message)}</span>
         </div>
       )}
+      {showList && cardModel !== null && (
+        <UseSignal signal={cardModel.stateChanged}>
+          {() => <FrameDetails model={cardModel} trans={trans} />}
+        </UseSignal>
+      )}
     </div>
   );
 }
@@ -180,6 +177,7 @@ export class CopilotPanel extends ReactWidget {
   constructor(options: CopilotPanel.IOptions) {
     super();
     this._model = options.model;
+    this._cardModel = options.cardModel ?? null;
     this._commands = options.commands;
     this._trans = options.trans;
     this.addClass('jp-Llmds-panel');
@@ -191,6 +189,7 @@ export class CopilotPanel extends ReactWidget {
         {() => (
           <CopilotView
             model={this._model}
+            cardModel={this._cardModel}
             commands={this._commands}
             trans={this._trans}
           />
@@ -200,6 +199,7 @@ export class CopilotPanel extends ReactWidget {
   }
 
   private _model: FramesModel;
+  private _cardModel: CardModel | null;
   private _commands: CommandRegistry;
   private _trans: TranslationBundle;
 }
@@ -207,6 +207,8 @@ export class CopilotPanel extends ReactWidget {
 export namespace CopilotPanel {
   export interface IOptions {
     model: FramesModel;
+    /** The selected frame's card; without it the panel shows no card. */
+    cardModel?: CardModel;
     commands: CommandRegistry;
     trans: TranslationBundle;
   }

@@ -92,7 +92,10 @@ def duplicates_block(plan: CleanPlan) -> str:
 def column_steps(column_plan: ColumnPlan) -> list[str]:
     """The statements for one column: strip, null tokens, case variants, conversion."""
     steps = []
-    if column_plan.needs_strip or column_plan.null_tokens or column_plan.case_groups or column_plan.conversion:
+    if (
+        column_plan.needs_strip or column_plan.null_tokens or column_plan.case_groups
+        or column_plan.spelling_groups or column_plan.conversion
+    ):
         steps.append(f"# {column_plan.ref.label}")
     if column_plan.needs_strip:
         steps.extend(strip_lines(column_plan))
@@ -100,6 +103,8 @@ def column_steps(column_plan: ColumnPlan) -> list[str]:
         steps.extend(null_token_lines(column_plan))
     if column_plan.case_map:
         steps.extend(case_lines(column_plan))
+    if column_plan.spelling_map:
+        steps.extend(spelling_lines(column_plan))
     if column_plan.conversion:
         kind = column_plan.conversion["kind"]
         writer = {"numeric_string": numeric_lines, "datetime_string": datetime_lines, "boolean_string": boolean_lines}[kind]
@@ -141,6 +146,20 @@ def case_lines(column_plan: ColumnPlan) -> list[str]:
         f"is_variant = {ref.read}.isin(list(case_variants))",
         ref.write(f"{ref.read}.replace(case_variants)"),
         f'changes.append(({label_literal(column_plan)}, "case variants unified", int(is_variant.sum()), 0))',
+    ]
+
+
+def spelling_lines(column_plan: ColumnPlan) -> list[str]:
+    """Map likely misspellings to the frequent spelling they stand for (reviewable)."""
+    ref = column_plan.ref
+    mapping = column_plan.spelling_map
+    return [
+        "# likely typos: rare spellings one or two letters away from a much more frequent one;",
+        "# check this mapping before you run the cell",
+        f"spelling_fixes = {mapping!r}",
+        f"is_misspelled = {ref.read}.isin(list(spelling_fixes))",
+        ref.write(f"{ref.read}.replace(spelling_fixes)"),
+        f'changes.append(({label_literal(column_plan)}, "likely misspellings corrected", int(is_misspelled.sum()), 0))',
     ]
 
 

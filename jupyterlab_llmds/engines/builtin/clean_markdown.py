@@ -86,6 +86,16 @@ def column_bullet(column_plan: ColumnPlan) -> str:
     if column_plan.case_map:
         pairs = ", ".join(f"`{variant!r}` → `{canonical!r}`" for variant, canonical in list(column_plan.case_map.items())[:6])
         parts.append(f"unify spellings that differ only in case ({pairs}), keeping the most frequent spelling")
+    if column_plan.spelling_map:
+        pairs = ", ".join(
+            f"`{variant!r}` → `{canonical!r}`" for variant, canonical in list(column_plan.spelling_map.items())[:4]
+        )
+        more = len(column_plan.spelling_map) - 4
+        pairs += f" and {more} more" if more > 0 else ""
+        parts.append(
+            f"correct likely misspellings ({pairs}): each is rare and one or two letters away from a value "
+            "at least 8 times as frequent; **review this mapping** before running, since a rare value can be real"
+        )
     if column_plan.conversion:
         parts.append(conversion_sentence(column_plan.conversion))
     if column_plan.drop:

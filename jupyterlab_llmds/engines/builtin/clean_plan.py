@@ -30,6 +30,9 @@ class ColumnPlan:
         Raw token spelling -> count, to turn into missing values.
     case_groups : list of dict
         ``case_variants`` groups (canonical spelling and its variants).
+    spelling_groups : list of dict
+        ``spelling_variants`` groups (a frequent spelling and the rare,
+        likely mistyped spellings that map to it).
     conversion : dict or None
         The ``numeric_string``/``datetime_string``/``boolean_string`` issue.
     drop : dict or None
@@ -41,6 +44,7 @@ class ColumnPlan:
     whitespace: dict | None = None
     null_tokens: dict = field(default_factory=dict)
     case_groups: list = field(default_factory=list)
+    spelling_groups: list = field(default_factory=list)
     conversion: dict | None = None
     drop: dict | None = None
 
@@ -65,9 +69,22 @@ class ColumnPlan:
         return mapping
 
     @property
+    def spelling_map(self) -> dict[str, str]:
+        """Likely misspelling (stripped) -> the frequent spelling it stands for."""
+        mapping = {}
+        for group in self.spelling_groups:
+            for variant in group["variants"]:
+                if variant.strip() != group["canonical"]:
+                    mapping[variant.strip()] = group["canonical"]
+        return mapping
+
+    @property
     def has_work(self) -> bool:
         """Whether the plan changes this column at all."""
-        return bool(self.whitespace or self.null_tokens or self.case_groups or self.conversion or self.drop)
+        return bool(
+            self.whitespace or self.null_tokens or self.case_groups or self.spelling_groups
+            or self.conversion or self.drop
+        )
 
 
 @dataclass
@@ -173,8 +190,9 @@ def attach_issue(plan: ColumnPlan, issue: dict) -> None:
         # never compare cells with "<email_1>", which is not in the data
         tokens = evidence.get("tokens", {})
         plan.null_tokens.update({token: count for token, count in tokens.items() if not contains_placeholder([token])})
-    elif kind == "case_variants":
-        plan.case_groups.extend(
+    elif kind in ("case_variants", "spelling_variants"):
+        groups = plan.case_groups if kind == "case_variants" else plan.spelling_groups
+        groups.extend(
             group for group in evidence.get("groups", [])
             if not contains_placeholder([group.get("canonical"), *group.get("variants", {})])
         )
