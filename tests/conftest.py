@@ -31,17 +31,17 @@ CELL_TIMEOUT = 30
 R_LANGUAGE_KERNEL = "fake_r"
 
 
-@pytest.fixture
-def jp_server_config():
-    """Enable the extension and refuse unauthenticated access.
+def server_config(llmds_settings: dict | None = None) -> Config:
+    """The test server's config: the extension enabled, unauthenticated access refused.
 
     ``allow_unauthenticated_access = False`` makes jupyter-server warn
     (``JupyterServerAuthWarning``, an error under our pytest filter) about any
     extension method without an authentication rule, and
     ``reraise_server_extension_failures`` lets that error fail the server
     fixture instead of being logged and swallowed by the extension loader.
+    ``llmds_settings`` become ``c.LlmdsConfig`` traits.
     """
-    return Config(
+    config = Config(
         {
             "ServerApp": {
                 "jpserver_extensions": {"jupyterlab_llmds": True},
@@ -50,6 +50,15 @@ def jp_server_config():
             }
         }
     )
+    if llmds_settings:
+        config.LlmdsConfig = Config(llmds_settings)
+    return config
+
+
+@pytest.fixture
+def jp_server_config():
+    """The suite's server config (see :func:`server_config`)."""
+    return server_config()
 
 
 @pytest.fixture

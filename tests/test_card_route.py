@@ -7,9 +7,8 @@ import json
 import pytest
 from jupyter_server.utils import url_path_join
 from tornado.httpclient import AsyncHTTPClient
-from traitlets.config import Config
 
-from conftest import assert_no_traceback, kernel_session
+from conftest import assert_no_traceback, kernel_session, server_config
 from jupyterlab_llmds.kernel.prompt import estimate_tokens
 from test_server_routes import error_answer
 
@@ -31,17 +30,7 @@ CELL_VALUES = RAW_EMAILS + ["$1,234.50", "$12.00", "N/A", "$7.25", "Secret diagn
 @pytest.fixture
 def jp_server_config(request):
     """The suite's server config plus ``c.LlmdsConfig`` settings given through ``indirect`` parametrisation."""
-    config = Config(
-        {
-            "ServerApp": {
-                "jpserver_extensions": {"jupyterlab_llmds": True},
-                "allow_unauthenticated_access": False,
-                "reraise_server_extension_failures": True,
-            }
-        }
-    )
-    config.LlmdsConfig = Config(getattr(request, "param", {}))
-    return config
+    return server_config(getattr(request, "param", {}))
 
 
 def card(jp_fetch, kernel_id: str, frame: str = "df", **query):

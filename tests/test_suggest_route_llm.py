@@ -6,10 +6,8 @@ from __future__ import annotations
 import json
 
 import pytest
-from traitlets.config import Config
-
 from chat_server import ChatServer, Reply
-from conftest import assert_no_traceback, kernel_session
+from conftest import assert_no_traceback, kernel_session, server_config
 
 FRAME = """
 import pandas as pd
@@ -43,17 +41,7 @@ def model_settings(chat):
 
 @pytest.fixture
 def jp_server_config(model_settings):
-    config = Config(
-        {
-            "ServerApp": {
-                "jpserver_extensions": {"jupyterlab_llmds": True},
-                "allow_unauthenticated_access": False,
-                "reraise_server_extension_failures": True,
-            }
-        }
-    )
-    config.LlmdsConfig = Config(model_settings)
-    return config
+    return server_config(model_settings)
 
 
 def suggest(jp_fetch, kernel_id: str):
