@@ -14,7 +14,6 @@ from __future__ import annotations
 import copy
 import datetime
 import decimal
-import inspect
 import json
 import time
 
@@ -27,15 +26,8 @@ from hypothesis.extra import pandas as hypothesis_pandas
 
 from jupyterlab_llmds.kernel import detectors
 from jupyterlab_llmds.kernel.card import describe
+from jupyterlab_llmds.kernel.prompt import estimate_tokens
 
-try:
-    import pyarrow  # noqa: F401  (only asks whether Arrow dtypes can be built)
-
-    HAS_PYARROW = True
-except ImportError:
-    HAS_PYARROW = False
-
-needs_pyarrow = pytest.mark.skipif(not HAS_PYARROW, reason="pyarrow is not installed in this environment")
 
 
 # --------------------------------------------------------------------------
@@ -273,8 +265,6 @@ def test_odd_frames_build_json_safe_cards_and_stay_untouched(case):
 
 @pytest.mark.parametrize("privacy", ["schema", "redacted", "full"])
 def test_every_privacy_mode_survives_hostile_cells(privacy):
-    if "privacy" not in inspect.signature(describe).parameters:
-        pytest.skip("describe() has no privacy argument yet")
     frame = pd.DataFrame(
         {"obj": [RaisingRepr(), RaisingEquality(), "a@b.com", [1]], "n": [1, 2, 3, 4], "t": ["a", "b", "a", "b"]}
     )
@@ -300,7 +290,6 @@ def test_cells_are_the_same_objects_afterwards():
     assert cells[0] == [1, 2] and cells[1] == {"a": 1}
 
 
-@needs_pyarrow
 def test_arrow_backed_columns():
     import pyarrow as pa
 
@@ -424,13 +413,7 @@ def test_any_mixed_frame_gives_a_json_safe_card_and_a_prompt_within_budget(frame
     state = frame_state(frame)
     card = describe(frame, name="frame")
     json.dumps(card.to_dict(), allow_nan=False)
-    parameters = inspect.signature(card.to_prompt).parameters
-    if "budget" in parameters:
-        from jupyterlab_llmds.kernel.prompt import estimate_tokens
-
-        prompt = card.to_prompt(budget=budget)
-        assert estimate_tokens(prompt) <= budget
-    else:
-        prompt = card.to_prompt()
+    prompt = card.to_prompt(budget=budget)
     assert isinstance(prompt, str) and prompt
+    assert estimate_tokens(prompt) <= budget
     assert_unchanged(frame, state)

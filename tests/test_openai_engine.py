@@ -370,12 +370,19 @@ def test_unreachable_endpoint(settings, card):
     assert "Is the model server running at http://127.0.0.1:" in error.message
 
 
-def test_unreachable_ollama_asks_whether_it_runs(settings, card):
-    with socket.socket() as probe:
-        if probe.connect_ex(("127.0.0.1", 11434)) == 0:
-            pytest.skip("something listens on Ollama's port here")
-    ollama = replace(settings, base_url="http://127.0.0.1:11434/v1", max_retries=0, api_key=None)
-    error = failure(lambda: OpenAICompatibleEngine(ollama).stream([card], "clean").__next__())
+def test_unreachable_ollama_asks_whether_it_runs():
+    # The client's own connection error for Ollama's address, whatever
+    # listens on that port on this machine (the real refused connection is
+    # test_unreachable_endpoint's).
+    import httpx
+    import openai
+
+    from jupyterlab_llmds.engines.openai_engine import RequestContext, failure_for
+
+    where = "http://127.0.0.1:11434/v1"
+    refused = openai.APIConnectionError(request=httpx.Request("POST", f"{where}/chat/completions"))
+    context = RequestContext(base_url=where, model="llama3.1", timeout=5.0, retries=0, key_set=False, budget=2000)
+    error = failure_for(refused, context)
     assert error.kind == "unreachable"
     assert "Is Ollama running at http://127.0.0.1:11434/v1? Start it with `ollama serve`" in error.message
 
