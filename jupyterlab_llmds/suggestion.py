@@ -25,7 +25,7 @@ def suggest(df, task="clean", name="df", engine=None, instructions=None) -> Sugg
     df : pandas.DataFrame or pandas.Series
         The frame; it is only read.
     task : str
-        What to do; the built-in engine supports ``"clean"``, the openai
+        What to do; the built-in engine supports ``"clean"`` and ``"validate"``, the openai
         engine ``clean``, ``features``, ``validate``, ``ask``, ``model`` and
         ``explain``.
     name : str
@@ -65,7 +65,7 @@ def suggest_from_cards(cards, task="clean", engine=None, instructions=None) -> S
     cards : dict or list of dict
         Data card dicts (``DataCard.to_dict()``), e.g. from the kernel.
     task : str
-        What to do; the built-in engine supports ``"clean"``.
+        What to do; the built-in engine supports ``"clean"`` and ``"validate"``.
     engine : str, Engine or None
         As for :func:`suggest`.
     instructions : str, optional

@@ -55,6 +55,7 @@ CANDIDATES=(
   tests/test_prompt_budget.py
   tests/test_clean_engine.py
   tests/test_clean_on_real_data.py
+  tests/test_validate_engine.py
   tests/test_frames_issue_counts.py
   tests/test_entry.py
 )

@@ -135,6 +135,50 @@ export function addCommands(options: ICommandsOptions): void {
     execute: args => showDetails(args, 'prompt')
   });
 
+  /**
+   * Ask the server for `task` cells on the selected frame and insert them
+   * below the cell that was active when the task started.
+   */
+  const runTask = async (task: string): Promise<void> => {
+    const result = await model.requestSuggestion(task);
+    if (result === null) {
+      return;
+    }
+    const { panel: target, anchorCellId, suggestion } = result;
+    try {
+      if (target.isDisposed) {
+        throw new Error(
+          trans.__('The notebook was closed before the cells arrived.')
+        );
+      }
+      const count = insertSuggestion(target.content, anchorCellId, suggestion);
+      if (count === 0) {
+        model.finishTask(
+          'error',
+          suggestion.frame,
+          trans.__('The server sent no cells for `%1`.', suggestion.frame)
+        );
+        return;
+      }
+      if (!target.isVisible) {
+        shell.activateById(target.id);
+      }
+      model.finishTask(
+        'done',
+        suggestion.frame,
+        trans._n(
+          'Inserted %1 cell for `%2` below the active cell (%3 engine). Review it, then run it.',
+          'Inserted %1 cells for `%2` below the active cell (%3 engine). Review them, then run them.',
+          count,
+          suggestion.frame,
+          suggestion.engine
+        )
+      );
+    } catch (reason) {
+      model.finishTask('error', suggestion.frame, errorMessage(reason));
+    }
+  };
+
   commands.addCommand(CommandIDs.clean, {
     label: args =>
       args['isPalette']
@@ -148,55 +192,29 @@ export function addCommands(options: ICommandsOptions): void {
           )
         : trans.__('Select a DataFrame in the Data co-pilot panel first'),
     isEnabled: () => model.canRunTask,
-    execute: async () => {
-      const task = 'clean';
-      const result = await model.requestSuggestion(task);
-      if (result === null) {
-        return;
-      }
-      const { panel: target, anchorCellId, suggestion } = result;
-      try {
-        if (target.isDisposed) {
-          throw new Error(
-            trans.__('The notebook was closed before the cells arrived.')
-          );
-        }
-        const count = insertSuggestion(
-          target.content,
-          anchorCellId,
-          suggestion
-        );
-        if (count === 0) {
-          model.finishTask(
-            'error',
-            suggestion.frame,
-            trans.__('The server sent no cells for `%1`.', suggestion.frame)
-          );
-          return;
-        }
-        if (!target.isVisible) {
-          shell.activateById(target.id);
-        }
-        model.finishTask(
-          'done',
-          suggestion.frame,
-          trans._n(
-            'Inserted %1 cell for `%2` below the active cell (%3 engine). Review it, then run it.',
-            'Inserted %1 cells for `%2` below the active cell (%3 engine). Review them, then run them.',
-            count,
-            suggestion.frame,
-            suggestion.engine
+    execute: () => runTask('clean')
+  });
+
+  commands.addCommand(CommandIDs.validate, {
+    label: args =>
+      args['isPalette']
+        ? trans.__('Validate Selected DataFrame')
+        : trans.__('Validate'),
+    caption: () =>
+      model.selected
+        ? trans.__(
+            'Write a cell that checks `%1` (dtypes, missing-value text, variants, duplicates, ranges) and fails when a check fails',
+            model.selected
           )
-        );
-      } catch (reason) {
-        model.finishTask('error', suggestion.frame, errorMessage(reason));
-      }
-    }
+        : trans.__('Select a DataFrame in the Data co-pilot panel first'),
+    isEnabled: () => model.canRunTask,
+    execute: () => runTask('validate')
   });
 
   // Keep the enabled state of the buttons and menus in step with the model.
   model.stateChanged.connect(() => {
     commands.notifyCommandChanged(CommandIDs.clean);
+    commands.notifyCommandChanged(CommandIDs.validate);
     commands.notifyCommandChanged(CommandIDs.refresh);
     commands.notifyCommandChanged(CommandIDs.showCard);
     commands.notifyCommandChanged(CommandIDs.previewPrompt);

@@ -104,6 +104,7 @@ const sidebarPlugin: JupyterFrontEndPlugin<void> = {
       // These label themselves differently in the palette (`isPalette`).
       for (const command of [
         CommandIDs.clean,
+        CommandIDs.validate,
         CommandIDs.showCard,
         CommandIDs.previewPrompt
       ]) {

@@ -13,6 +13,8 @@ export namespace CommandIDs {
   export const refresh = 'llmds:refresh';
   /** Ask for cleaning cells for the selected frame and insert them. */
   export const clean = 'llmds:clean';
+  /** Ask for a validation cell for the selected frame and insert it. */
+  export const validate = 'llmds:validate';
   /** Select a frame (the `frame` argument, or the selected one) and show its card. */
   export const showCard = 'llmds:show-card';
   /** Show what would be sent to an LLM for the selected frame. */

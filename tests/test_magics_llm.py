@@ -215,7 +215,7 @@ def test_builtin_default_refuses_the_new_tasks_clearly(monkeypatch, tmp_path, sh
     assert message.startswith("llm: unknown task 'model'; tasks: clean")
     assert "the openai engine does 'model': add --engine openai" in message
     result, captured = run(shell, "%llm tidy df")
-    assert usage_error(captured) == "llm: unknown task 'tidy'; tasks: clean"
+    assert usage_error(captured) == "llm: unknown task 'tidy'; tasks: clean, validate"
 
 
 @pytest.mark.parametrize(
@@ -277,7 +277,7 @@ def test_a_smaller_card_retry_is_reported(environment, server, shell):
 def test_help_lists_both_engines_and_the_new_options(monkeypatch, tmp_path, shell):
     isolated_settings_environment(monkeypatch, tmp_path)
     result, captured = run(shell, "%llm --help")
-    assert "clean   (builtin engine)" in captured.stdout
+    assert "clean, validate   (builtin engine)" in captured.stdout
     assert "ask, clean, explain, features, model, validate   (openai engine)" in captured.stdout
     for option in ("--model NAME", "--target COLUMN", "--data FRAME", "%%llm explain model --data X_test"):
         assert option in captured.stdout

@@ -9,12 +9,14 @@ it, so the browser never sees a traceback.
 from __future__ import annotations
 
 import json
+import threading
 from http.client import responses
 from typing import Any
 
 from jupyter_server.auth.decorator import authorized
 from jupyter_server.base.handlers import APIHandler
 from tornado import web
+from tornado.iostream import StreamClosedError
 
 from ..config import LlmdsSettings
 from . import service
@@ -125,3 +127,78 @@ class CardHandler(LlmdsHandler):
             self.answer_error(error)
             return
         self.answer(payload)
+
+
+class ChatHandler(LlmdsHandler):
+    """``POST /llmds/chat``: a streamed answer, one JSON object per line (``application/x-ndjson``).
+
+    Errors found before the first byte (bad body, kernel, frame, unknown
+    task, model settings) are plain JSON error answers with their HTTP
+    status; once the 200 stream has started, an engine failure is an
+    ``{"type": "error"}`` line followed by ``{"type": "done"}``. When the
+    browser drops the request the engine's ``cancel`` event is set, which
+    closes the upstream stream to the model.
+    """
+
+    cancel: threading.Event | None = None
+    #: Whether the client has gone (no more lines are written then).
+    client_gone = False
+
+    def on_connection_close(self) -> None:
+        """The client went away: stop the engine (and its upstream request)."""
+        self.client_gone = True
+        if self.cancel is not None:
+            self.cancel.set()
+        super().on_connection_close()
+
+    async def send_line(self, payload: dict) -> bool:
+        """Write one JSON line and flush it; ``False`` when the client has gone."""
+        if self.client_gone:
+            return False
+        try:
+            self.write(json.dumps(payload) + "\n")
+            await self.flush()
+        except StreamClosedError:
+            self.client_gone = True
+            if self.cancel is not None:
+                self.cancel.set()
+            return False
+        return True
+
+    @web.authenticated
+    @authorized("execute")
+    async def post(self) -> None:
+        """Stream the answer to ``{"kernel", "frames", "task", "message", "notebook_cells"}``."""
+        try:
+            request = service.parse_chat_body(self.request.body)
+            plan = await service.prepare_chat(self.bridge(), request, self.llmds_settings())
+        except LlmdsError as error:
+            self.answer_error(error)
+            return
+        self.cancel = threading.Event()
+        self.set_status(200)
+        self.set_header("Content-Type", "application/x-ndjson")
+        self.set_header("Cache-Control", "no-cache")
+        self.set_header("X-Accel-Buffering", "no")  # no buffering in an nginx proxy
+        if await self.send_line(service.chat_start_event(plan)):
+            events = service.chat_events(plan, request, self.cancel)
+            try:
+                async for event in events:
+                    if not await self.send_line(event):
+                        break
+            except service.ChatWorkerFailed as failure:
+                self.log.error("jupyterlab-llmds chat failed", exc_info=failure.__cause__)
+                await self.send_line(
+                    {
+                        "type": "error",
+                        "error": "internal",
+                        "message": "jupyterlab-llmds hit an unexpected error; the Jupyter server log has the details.",
+                    }
+                )
+            finally:
+                await events.aclose()
+            await self.send_line({"type": "done"})
+        try:
+            await self.finish(set_content_type="application/x-ndjson")
+        except StreamClosedError:
+            pass

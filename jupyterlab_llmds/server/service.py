@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import threading
 from dataclasses import dataclass
 
 from .. import __version__
@@ -250,3 +251,274 @@ async def suggest_answer(bridge: KernelBridge, request: SuggestRequest, settings
     # The version goes into the inserted cells' metadata, so a notebook
     # records which release wrote them.
     return {**suggestion.to_dict(), "version": __version__}
+
+
+# -- POST /llmds/chat: a streamed answer as JSON lines ---------------------------------------
+
+#: Tasks the chat route accepts (the engine chosen must also know the task).
+CHAT_TASKS = ("ask", "clean", "features", "validate", "model", "explain")
+#: Most frames one chat request may name (each card gets a share of the prompt budget).
+CHAT_MAX_FRAMES = 10
+#: Most notebook cells one chat request may carry as context.
+CHAT_MAX_NOTEBOOK_CELLS = 50
+#: Longest user message, in characters.
+CHAT_MAX_MESSAGE = 20_000
+
+
+@dataclass(frozen=True)
+class ChatRequest:
+    """A validated body of ``POST /llmds/chat``."""
+
+    kernel: str
+    frames: tuple[str, ...]
+    task: str
+    message: str = ""
+    notebook_cells: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class ChatPlan:
+    """What a chat answer needs once the request is checked and the cards are built."""
+
+    engine: object
+    cards: list
+    privacy: str
+    model: str | None
+
+
+def parse_chat_body(raw_body: bytes | str) -> ChatRequest:
+    """Validate the JSON body of ``POST /llmds/chat``.
+
+    Parameters
+    ----------
+    raw_body : bytes or str
+        ``{"kernel": ID, "frames": ["df", ...], "task": "ask", "message": "...",
+        "notebook_cells": ["source", ...]}``; ``message`` and
+        ``notebook_cells`` are optional, except that ``ask`` needs a message.
+
+    Returns
+    -------
+    ChatRequest
+        Frame names stripped, duplicates dropped (first kept).
+
+    Raises
+    ------
+    LlmdsError
+        ``bad_request`` (400) with a sentence naming the field that is wrong.
+    """
+    try:
+        body = json.loads(raw_body or b"")
+    except (TypeError, ValueError, UnicodeDecodeError) as error:
+        raise bad_request(f"The request body is not valid JSON ({error}).") from error
+    if not isinstance(body, dict):
+        raise bad_request(
+            'The request body must be a JSON object like {"kernel": ..., "frames": ["df"], "task": "ask", '
+            '"message": ...}.'
+        )
+    kernel = required_text(body, "kernel")
+    task = required_text(body, "task")
+    if task not in CHAT_TASKS:
+        raise bad_request(f"Unknown task {task!r}; the tasks are: {', '.join(CHAT_TASKS)}.")
+    frames = body.get("frames")
+    if not isinstance(frames, list) or not frames:
+        raise bad_request('The request needs "frames", a non-empty list of DataFrame names.')
+    names: list[str] = []
+    for frame in frames:
+        if not isinstance(frame, str) or not frame.strip():
+            raise bad_request('Every entry of "frames" must be a non-empty DataFrame name.')
+        if frame.strip() not in names:
+            names.append(frame.strip())
+    if len(names) > CHAT_MAX_FRAMES:
+        raise bad_request(f"A chat request may name at most {CHAT_MAX_FRAMES} frames, not {len(names)}.")
+    message = body.get("message", "")
+    if message is None:
+        message = ""
+    if not isinstance(message, str):
+        raise bad_request('"message" must be a string (the user\'s words).')
+    if len(message) > CHAT_MAX_MESSAGE:
+        raise bad_request(f'"message" is too long: at most {CHAT_MAX_MESSAGE} characters.')
+    if task == "ask" and not message.strip():
+        raise bad_request('The task "ask" needs the question in "message".')
+    cells = body.get("notebook_cells", [])
+    if cells is None:
+        cells = []
+    if not isinstance(cells, list) or not all(isinstance(cell, str) for cell in cells):
+        raise bad_request('"notebook_cells" must be a list of cell sources (strings).')
+    if len(cells) > CHAT_MAX_NOTEBOOK_CELLS:
+        raise bad_request(f'"notebook_cells" may hold at most {CHAT_MAX_NOTEBOOK_CELLS} cells.')
+    return ChatRequest(kernel, tuple(names), task, message.strip(), tuple(cells))
+
+
+async def prepare_chat(bridge: KernelBridge, request: ChatRequest, settings: LlmdsSettings | None = None) -> ChatPlan:
+    """Choose the engine and build every frame's card, before any byte of the answer is written.
+
+    The engine is the server's default (``get_engine(None, settings)``), so
+    the administrator's endpoint and model lists apply; the cards are built
+    in the configured privacy mode (locked or default) with the excluded
+    columns, one frame after the other (the kernel answers one request at a
+    time).
+
+    Raises
+    ------
+    LlmdsError
+        ``engine_config`` (500) for unusable model settings, ``unknown_task``
+        (400) when the engine lacks the task (checked before the kernel is
+        asked), else the bridge's errors (``frame_not_found`` ...).
+    """
+    from ..engines.base import get_engine
+
+    settings = settings or LlmdsSettings()
+    try:
+        engine = get_engine(None, settings)
+    except ConfigurationError as error:
+        raise LlmdsError("engine_config", 500, f"The model settings of this server cannot be used: {error}") from error
+    known_tasks = sorted(getattr(engine, "tasks", None) or [])
+    if request.task not in known_tasks:
+        hint = " (configure a model for the other tasks)" if engine.name == "builtin" else ""
+        raise LlmdsError(
+            "unknown_task",
+            400,
+            f"The {engine.name} engine cannot do task {request.task!r}; it does: {', '.join(known_tasks)}{hint}.",
+        )
+    mode, _, _ = resolved_card_options(settings, None, None)
+    cards = []
+    for frame in request.frames:
+        cards.append(
+            await bridge.card(request.kernel, frame, privacy=mode, exclude=list(settings.excluded_columns))
+        )
+    model = settings.model if engine.name == "openai" else None
+    return ChatPlan(engine=engine, cards=cards, privacy=mode, model=model)
+
+
+def chat_start_event(plan: ChatPlan) -> dict:
+    """The first line of a chat answer."""
+    frames = [str(card.get("name", "df")) for card in plan.cards]
+    return {"type": "start", "engine": plan.engine.name, "model": plan.model, "frames": frames, "privacy": plan.privacy}
+
+
+def cells_as_markdown(cells: list) -> str:
+    """Cells as one Markdown text: markdown cells as they are, code cells in fenced ``python`` blocks."""
+    parts = []
+    for cell in cells:
+        if cell.cell_type == "code":
+            longest = run = 0
+            for character in cell.source:
+                run = run + 1 if character == "`" else 0
+                longest = max(longest, run)
+            marker = "`" * max(3, longest + 1)
+            parts.append(f"{marker}python\n{cell.source}\n{marker}")
+        else:
+            parts.append(cell.source)
+    return "\n\n".join(parts)
+
+
+def chat_engine_events(plan: ChatPlan, request: ChatRequest, cancel: threading.Event):
+    """The ``delta`` / ``cells`` / ``usage`` / ``error`` lines of a chat answer, as dicts (blocking).
+
+    Runs in a worker thread. An engine that streams (``stream()``) gives one
+    ``delta`` per piece; the built-in engine gives its cells as Markdown in
+    one ``delta``. Engine failures become one ``error`` line
+    (``engine_<kind>``); when ``cancel`` is set the stream stops (the
+    upstream HTTP response is closed) and nothing more is yielded.
+    """
+    from ..engines.base import EngineError, UnknownTaskError
+
+    engine, cards = plan.engine, plan.cards
+    try:
+        if hasattr(engine, "stream"):
+            stream = engine.stream(
+                cards,
+                request.task,
+                instructions=request.message or None,
+                notebook_cells=list(request.notebook_cells) or None,
+                cancel=cancel,
+            )
+            try:
+                for delta in stream:
+                    yield {"type": "delta", "text": delta}
+            finally:
+                if cancel.is_set():
+                    stream.close()  # closes the upstream HTTP response at once
+            if stream.cancelled or cancel.is_set():
+                return
+            cells, usage, notes = stream.cells(), stream.usage, list(stream.notes)
+        else:
+            suggestion = engine.suggest(cards, request.task, instructions=request.message or None)
+            cells, usage, notes = suggestion.cells, suggestion.usage, list(suggestion.notes)
+            text = cells_as_markdown(cells)
+            if text:
+                yield {"type": "delta", "text": text}
+    except EngineError as error:
+        yield {"type": "error", "error": f"engine_{error.kind}", "message": error.message}
+        return
+    except UnknownTaskError as error:
+        yield {"type": "error", "error": "unknown_task", "message": str(error)}
+        return
+    except ValueError as error:
+        yield {"type": "error", "error": "bad_request", "message": str(error)}
+        return
+    line = {"type": "cells", "cells": [cell.to_dict() for cell in cells]}
+    if notes:
+        line["notes"] = notes
+    yield line
+    if usage:
+        yield {
+            "type": "usage",
+            "prompt_tokens": usage.get("prompt_tokens"),
+            "completion_tokens": usage.get("completion_tokens"),
+        }
+
+
+#: Marks the end of the worker's lines in the queue.
+_CHAT_END = object()
+
+
+class ChatWorkerFailed(Exception):
+    """An unexpected exception in the chat worker thread (the original is its ``__cause__``)."""
+
+
+async def chat_events(plan: ChatPlan, request: ChatRequest, cancel: threading.Event):
+    """:func:`chat_engine_events` run in a worker thread, handed over line by line through an asyncio queue.
+
+    Closing this async generator early (the client went away) sets ``cancel``,
+    which makes the engine close its upstream stream.
+
+    Raises
+    ------
+    ChatWorkerFailed
+        When the worker hit an unexpected exception (the caller logs it).
+    """
+    loop = asyncio.get_running_loop()
+    queue: asyncio.Queue = asyncio.Queue()
+
+    def hand_over(item: object) -> None:
+        try:
+            loop.call_soon_threadsafe(queue.put_nowait, item)
+        except RuntimeError:  # the loop is gone (server shutting down)
+            cancel.set()
+
+    def work() -> None:
+        events = chat_engine_events(plan, request, cancel)
+        try:
+            for event in events:
+                if cancel.is_set():
+                    break
+                hand_over(event)
+            events.close()
+        except BaseException as error:  # noqa: BLE001 - handed to the event loop, logged there
+            hand_over(error)
+        finally:
+            hand_over(_CHAT_END)
+
+    threading.Thread(target=work, name="llmds-chat", daemon=True).start()
+    try:
+        while True:
+            item = await queue.get()
+            if item is _CHAT_END:
+                return
+            if isinstance(item, BaseException):
+                raise ChatWorkerFailed("the chat engine failed unexpectedly") from item
+            yield item
+    finally:
+        # harmless once the worker has ended; stops the upstream stream when the caller left early
+        cancel.set()

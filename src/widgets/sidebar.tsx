@@ -139,14 +139,23 @@ function CopilotView(props: {
           >
             {cleanLabel}
           </button>
+          <button
+            type="button"
+            className="jp-Button jp-mod-styled jp-mod-reject jp-Llmds-validate"
+            title={commands.caption(CommandIDs.validate)}
+            disabled={!commands.isEnabled(CommandIDs.validate)}
+            onClick={() => void commands.execute(CommandIDs.validate)}
+          >
+            {commands.label(CommandIDs.validate)}
+          </button>
           <p className="jp-Llmds-hint">
             {withCode(
               model.selected
                 ? trans.__(
-                    'Writes cells that clean `%1` below the active cell. Nothing runs until you run them.',
+                    'Writes cells that clean or check `%1` below the active cell. Nothing runs until you run them.',
                     model.selected
                   )
-                : trans.__('Select a DataFrame to clean it.')
+                : trans.__('Select a DataFrame to clean or check it.')
             )}
           </p>
         </div>

@@ -209,6 +209,60 @@ test.describe('Data co-pilot', () => {
     expect(ourErrors(errors)).toEqual([]);
   });
 
+  test('Validate inserts a check that fails on the messy frame and says why', async ({
+    page
+  }) => {
+    const errors = watchConsole(page);
+    await page.notebook.createNew();
+    await page.notebook.setCell(0, 'code', MESSY_FRAME);
+    await page.notebook.runCell(0);
+    await expect(
+      (await page.notebook.getCellOutputLocator(0))!
+    ).toContainText('(6, 4)');
+
+    const panel = await openSidebarByTab(page);
+    const row = panel.locator('.jp-Llmds-frame', { hasText: 'df' });
+    const validate = panel.getByRole('button', { name: 'Validate' });
+    await expect(validate).toBeDisabled();
+    await row.click();
+    await expect(validate).toBeEnabled();
+
+    const before = await notebookState(page);
+    await validate.click();
+    await expect(
+      panel.locator('.jp-Llmds-task[data-phase="done"]')
+    ).toContainText('Inserted');
+
+    const after = await notebookState(page);
+    const first = before.active + 1;
+    const added = after.cells.slice(
+      first,
+      first + after.cells.length - before.cells.length
+    );
+    expect(added.map(cell => cell.type)).toEqual(['markdown', 'code']);
+    for (const cell of added) {
+      expect(cell.metadata.llmds).toMatchObject({
+        origin: 'jupyterlab-llmds',
+        task: 'validate',
+        frame: 'df'
+      });
+    }
+    // The checks name this frame's columns, and nothing ran yet.
+    expect(added[1].source).toContain("'price'");
+    expect(added[1].executionCount).toBeNull();
+
+    // Run as the user would: on the dirty frame the checks fail, loudly,
+    // naming what failed.
+    const codeIndex = first + 1;
+    await page.notebook.runCell(codeIndex, { inplace: true });
+    const output = (await page.notebook.getCellOutputLocator(codeIndex))!;
+    await expect(output).toContainText('FAIL');
+    await expect(output).toContainText('AssertionError');
+    await expect(output).toContainText('price');
+
+    expect(ourErrors(errors)).toEqual([]);
+  });
+
   test('says plainly when there is nothing to list', async ({ page }) => {
     const errors = watchConsole(page);
     // No notebook open yet.

@@ -11,6 +11,9 @@ from ..base import Cell, Suggestion, UnknownTaskError
 from .clean_code import write_clean_code
 from .clean_markdown import write_clean_markdown
 from .clean_plan import plan_clean
+from .validate_code import write_validate_code
+from .validate_markdown import write_validate_markdown
+from .validate_plan import plan_validation
 
 
 def clean_cells(card: dict, instructions: str | None = None) -> list[Cell]:
@@ -22,6 +25,32 @@ def clean_cells(card: dict, instructions: str | None = None) -> list[Cell]:
     ]
 
 
+def validate_cells(card: dict, instructions: str | None = None, *, target: str | None = None) -> list[Cell]:
+    """Markdown and code cells that check the frame one card describes, as it is.
+
+    ``target`` names the frame the checks run on (default: the card's frame).
+    """
+    plan = plan_validation(card, target)
+    return [
+        Cell("markdown", write_validate_markdown(plan, instructions)),
+        Cell("code", write_validate_code(plan)),
+    ]
+
+
+def validation_for_cleaning(card: dict, target: str | None = None) -> list[Cell]:
+    """The checks the clean task's code promises, pointed at ``<name>_clean`` (or ``target``).
+
+    Only checks that the cleaning makes pass (dtypes, null tokens, whitespace,
+    case/spelling variants, duplicate rows, dropped empty/constant columns);
+    outliers, sentinels and duplicate keys are left to the ``validate`` task.
+    """
+    plan = plan_validation(card, target, cleaned=target is None, promised_only=True)
+    return [
+        Cell("markdown", write_validate_markdown(plan)),
+        Cell("code", write_validate_code(plan)),
+    ]
+
+
 class BuiltinEngine:
     """Offline engine that writes cells from the data card alone.
 
@@ -30,7 +59,7 @@ class BuiltinEngine:
     """
 
     name = "builtin"
-    tasks = {"clean": clean_cells}
+    tasks = {"clean": clean_cells, "validate": validate_cells}
 
     def suggest(self, cards: list[dict], task: str, instructions: str | None = None) -> Suggestion:
         """Write cells for ``task`` on each frame of ``cards``, in order.
@@ -40,7 +69,7 @@ class BuiltinEngine:
         cards : list of dict
             Data card dicts (``DataCard.to_dict()``), one per frame.
         task : str
-            ``"clean"``.
+            ``"clean"`` or ``"validate"``.
         instructions : str, optional
             Free text from the user; acknowledged in the markdown but not
             followed (that needs a language-model engine).
