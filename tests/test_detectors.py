@@ -32,6 +32,13 @@ def test_null_tokens_include_recurring_words_of_a_number_column():
     assert issue["evidence"]["tokens"] == {"Contact Airline": 2, "Not Available": 2}
 
 
+def test_a_lone_dot_is_a_missing_value_but_dotted_text_is_not():
+    # "." is how SAS and Stata exports write missing values
+    issue = detectors.detect_null_tokens(counts("MALE", "FEMALE", ".", "MALE"))
+    assert issue["evidence"]["tokens"] == {".": 1}
+    assert detectors.detect_null_tokens(counts("Dr.", "St. Louis", "...", "a.b")) is None
+
+
 def test_null_tokens_quiet_on_clean_text():
     assert detectors.detect_null_tokens(counts("New York", "Boston", "Nashville", "None of these")) is None
 

@@ -42,7 +42,7 @@ MIN_PARSED_SHARE = 0.8
 STANDARD_NULL_TOKENS = frozenset(
     [
         "N/A", "NA", "n/a", "#N/A", "null", "NULL", "None", "none", "-", "--",
-        "?", "empty", "nan", "NaN", "NaT", "",
+        "?", ".", "empty", "nan", "NaN", "NaT", "",
     ]
 )
 
