@@ -306,3 +306,40 @@ def card_json(
         return to_json(card_report(user_namespace(), name, privacy, exclude, budget, target))
     except Exception as error:  # last resort: the contract says entry points never raise
         return to_json({"status": "error", "error": "card_failed", "message": f"{type(error).__name__}: {error}"})
+
+
+def preview_json(code: str, name: str, max_rows: int = 100000, timeout: float = 30.0) -> str:
+    """JSON string of :func:`kernel.preview.preview` of ``code`` on a copy of the frame ``name``.
+
+    The frame is looked up in the running kernel's namespace (only read); the
+    code runs against a copy in a fresh namespace, so neither the frame nor
+    the user's variables, history or execution count change.
+
+    Returns
+    -------
+    str
+        The preview dict (``status`` ``"ok" | "error" | "timeout"``), or
+        ``{"status": "error", "error": "not_found" | "not_dataframe" |
+        "bad_request" | "preview_failed", "message": str}``. See
+        ``docs/architecture.md``, "Preview on a copy".
+    """
+    try:
+        namespace = user_namespace()
+        if not isinstance(name, str) or name not in namespace:
+            return to_json({"status": "error", "error": "not_found", "message": missing_frame_message(str(name), namespace)})
+        value = namespace[name]
+        if not is_dataframe(value):
+            return to_json({"status": "error", "error": "not_dataframe", "message": not_dataframe_message(name, value)})
+        if not isinstance(code, str):
+            return to_json({"status": "error", "error": "bad_request", "message": f"code must be a str, not {type_phrase(code)}"})
+        try:
+            max_rows, timeout = int(max_rows), float(timeout)
+        except (TypeError, ValueError):
+            return to_json({"status": "error", "error": "bad_request", "message": "max_rows and timeout must be numbers"})
+        if max_rows < 1 or not timeout > 0:
+            return to_json({"status": "error", "error": "bad_request", "message": "max_rows and timeout must be positive"})
+        from .preview import preview
+
+        return to_json(preview(code, value, name, max_rows=max_rows, timeout=timeout))
+    except Exception as error:  # last resort: the contract says entry points never raise
+        return to_json({"status": "error", "error": "preview_failed", "message": f"{type(error).__name__}: {error}"})
