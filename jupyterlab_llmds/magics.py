@@ -41,6 +41,8 @@ Options:
   --model NAME     model the openai engine asks (default: $LLMDS_MODEL); implies --engine openai
   --privacy MODE   what of the values the engine may see: schema, redacted or full
                    (default: $LLMDS_PRIVACY, else redacted)
+  --preview        also run the code on a copy of FRAME and show what it would change
+                   (after a static safety check; FRAME itself is not touched)
   --budget N       token budget of the data card prompt (default: $LLMDS_CARD_BUDGET, else 2000)
   --target COLUMN  the column to predict (model, features)
   --data FRAME     explain: the DataFrame the model works on
@@ -48,6 +50,7 @@ Options:
 
 Examples:
   %%llm clean df
+  %%llm clean df --preview
   %%llm clean orders
   keep the cancelled orders; dates are day-first
   %%llm model df --target churned
@@ -80,6 +83,10 @@ VALUE_OPTIONS = {
     "--target": ("target", "--target churned"),
     "--data": ("data", "--data X_test"),
 }
+
+
+#: Options without a value -> key set to True in the parsed options.
+FLAG_OPTIONS = {"--preview": "preview"}
 
 
 def parse_arguments(line: str) -> tuple[str, str, str | None] | None:
@@ -142,6 +149,8 @@ def parse_options(line: str) -> dict | None:
                 value = words[index + 1]
                 index += 1
             options[key] = value
+        elif word in FLAG_OPTIONS:
+            options[FLAG_OPTIONS[word]] = True
         elif word.startswith("-"):
             raise UsageError(f"llm: unknown option {word!r}; see %llm --help")
         else:
@@ -495,6 +504,35 @@ def suggestion_payload(shell: Any, line: str, cell: str | None) -> dict | None:
     return payload
 
 
+def display_preview(shell: Any, payload: dict, frame_name: str) -> None:
+    """Check the generated code, run it on a copy of the frame, and show what it would change.
+
+    Code the static safety check flags is not run at all; the report says
+    why. The user's frame, namespace and history are left as they were: the
+    preview runs in a namespace of its own on a copy.
+    """
+    from IPython.display import Markdown, display
+
+    from .engines.safety import check_code
+    from .kernel.preview import preview
+    from .preview_report import preview_markdown, safety_markdown
+
+    from .kernel.entry import is_dataframe
+
+    code = "\n\n".join(cell["source"] for cell in payload["cells"] if cell["cell_type"] == "code")
+    if not code.strip():
+        return
+    if not is_dataframe(shell.user_ns.get(frame_name)):
+        print(f"llm: --preview runs code on a copy of a DataFrame; {frame_name!r} is not one")
+        return
+    findings = check_code(code)
+    if findings:
+        display(Markdown(safety_markdown(findings, frame_name)))
+        return
+    result = preview(code, shell.user_ns[frame_name], name=frame_name)
+    display(Markdown(preview_markdown(result, frame_name)))
+
+
 CELL_MAGIC_LINE = re.compile(r"^%%llm(?=\s|$)")
 
 
@@ -548,6 +586,9 @@ def register(ipython: Any) -> None:
             display(explanation_bundle(payload), raw=True)
             return
         display(display_bundle(payload), raw=True)
+        options = parse_options(line) or {}
+        if options.get("preview"):
+            display_preview(ipython, payload, options["frame"])
 
     llm.__doc__ = USAGE.replace("{tasks}", "  see %llm --help").replace("{engines}", "see %llm --help")
     ipython.register_magic_function(llm, magic_kind="line_cell", magic_name="llm")

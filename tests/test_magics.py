@@ -184,3 +184,36 @@ def test_bundle_reaches_a_real_kernel_frontend_as_display_data():
     finally:
         client.stop_channels()
         manager.shutdown_kernel(now=True)
+
+
+def test_preview_shows_what_the_code_would_change_without_touching_the_frame(shell):
+    frame_before = shell.user_ns["df"].copy(deep=True)
+    names_before = namespace_snapshot(shell)
+
+    result, captured = run_magic(shell, "%%llm clean df --preview")
+
+    assert result.success, result.error_in_exec
+    assert len(captured.outputs) == 2  # the cells bundle, then the report
+    assert CELLS_MIMETYPE in captured.outputs[0].data
+    report = captured.outputs[1].data["text/markdown"]
+    assert "Preview on a copy of `df`" in report
+    assert "Ran without error" in report and "`df_clean`" in report
+    assert "| `price` | str → float64 |" in report or "| `price` | object → float64 |" in report
+    # the preview ran elsewhere: no df_clean here, df as it was
+    assert "df_clean" not in shell.user_ns
+    assert_same_names(shell, names_before)
+    pd.testing.assert_frame_equal(shell.user_ns["df"], frame_before)
+
+
+def test_preview_report_for_failing_and_unsafe_code():
+    from jupyterlab_llmds.engines.safety import check_code
+    from jupyterlab_llmds.kernel.preview import preview
+    from jupyterlab_llmds.preview_report import preview_markdown, safety_markdown
+
+    frame = pd.DataFrame({"a": [1, 2]})
+    failed = preview_markdown(preview("x = 1\ndf['missing'] + 1", frame, name="df"), "df")
+    assert "**Failed**" in failed and "`KeyError`" in failed and "(line 2)" in failed
+
+    findings = check_code("import os\nos.system('rm -rf data')\n")
+    unsafe = safety_markdown(findings, "df")
+    assert "Not previewed" in unsafe and "line 2" in unsafe and "os.system" in unsafe
