@@ -13,6 +13,7 @@ import pytest
 import jupyterlab_llmds
 from jupyterlab_llmds.kernel import entry
 from jupyterlab_llmds.kernel.preview import preview
+from test_bridge import STATE_EXPRESSIONS  # the same before/after snapshot as the bridge tests
 
 
 def messy_frame(rows: int = 8) -> pd.DataFrame:
@@ -66,7 +67,7 @@ def test_clean_engine_code_is_previewed_and_the_frame_is_unchanged():
     merged = diff["values_merged"]["city"]
     assert merged["distinct"][1] < merged["distinct"][0]
     assert ["ny", "NY"] in merged["examples"]
-    assert 1 <= len(diff["changed_rows"]) <= 5
+    assert 0 < len(diff["changed_rows"]) <= 5
     row = next(row for row in diff["changed_rows"] if row["index"] == 1)
     assert row["before"] == {"price": "$12.00", "city": "ny", "qty": 2.0}
     assert row["after"] == {"price": 12.0, "city": "NY", "qty": 2.0}
@@ -204,15 +205,6 @@ numbers = [1, 2, 3]
     "1 + 1",
 ]
 
-STATE_EXPRESSIONS = {
-    "names": "sorted(get_ipython().user_ns)",
-    "execution_count": "get_ipython().execution_count",
-    "In": "list(In)",
-    "Out": "sorted((key, repr(value)) for key, value in Out.items())",
-    "_": "repr(_)",
-    "__": "repr(__)",
-    "_i": "_i",
-}
 
 FRAME_UNCHANGED = (
     "df.equals(df_before) and id(df) == df_id"

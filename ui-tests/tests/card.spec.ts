@@ -4,11 +4,14 @@
  * person would and asserts what that person sees.
  */
 import { expect, IJupyterLabPageFixture, test } from '@jupyterlab/galata';
-import type { ConsoleMessage, Locator, Page } from '@playwright/test';
+import type { Locator } from '@playwright/test';
 import * as fs from 'fs';
 import * as path from 'path';
-
-const SIDEBAR_ID = 'jp-llmds-sidebar';
+import {
+  ourErrors,
+  openSidebarByTab,
+  watchConsole
+} from './helpers';
 
 /** A raw email of the frame: it must never be shown in redacted mode. */
 const RAW_EMAIL = 'ann@example.com';
@@ -25,36 +28,6 @@ const PEOPLE_FRAME = [
   '})',
   'people.shape'
 ].join('\n');
-
-/** Collect console errors and uncaught page errors from our plugin. */
-function watchConsole(page: Page): string[] {
-  const errors: string[] = [];
-  page.on('console', (message: ConsoleMessage) => {
-    if (message.type() === 'error') {
-      errors.push(`${message.text()} @ ${message.location().url}`);
-    }
-  });
-  page.on('pageerror', error => errors.push(`pageerror: ${error.message}`));
-  return errors;
-}
-
-function ourErrors(errors: string[]): string[] {
-  return errors.filter(
-    text =>
-      /llmds/i.test(text) &&
-      !text.startsWith('Failed to load resource') &&
-      !text.includes('the server responded with a status of')
-  );
-}
-
-async function openSidebar(page: IJupyterLabPageFixture): Promise<Locator> {
-  const tab = page.locator(`.jp-SideBar [data-id="${SIDEBAR_ID}"]`);
-  await expect(tab).toBeVisible();
-  await tab.click();
-  const panel = page.locator(`#${SIDEBAR_ID}`);
-  await expect(panel).toBeVisible();
-  return panel;
-}
 
 /**
  * Make the right side bar wider by dragging its splitter, as a person would
@@ -164,7 +137,7 @@ test.describe('Data card and what will be sent', () => {
       (await page.notebook.getCellOutputLocator(0))!
     ).toContainText('(6, 4)');
 
-    const panel = await openSidebar(page);
+    const panel = await openSidebarByTab(page);
     await widenSidebar(page, 460);
     const row = panel.locator('.jp-Llmds-frame', { hasText: 'people' });
     await expect(row.locator('.jp-Llmds-frameShape')).toHaveText('6 × 4');
@@ -284,7 +257,7 @@ test.describe('Data card and what will be sent', () => {
     await page.notebook.createNew();
     await page.notebook.setCell(0, 'code', PEOPLE_FRAME);
     await page.notebook.runCell(0);
-    const panel = await openSidebar(page);
+    const panel = await openSidebarByTab(page);
     await widenSidebar(page, 460);
     const row = panel.locator('.jp-Llmds-frame', { hasText: 'people' });
     await row.click();
@@ -339,7 +312,7 @@ test.describe('Data card and what will be sent', () => {
     await page.notebook.createNew();
     await page.notebook.setCell(0, 'code', WIDE_FRAME);
     await page.notebook.runCell(0);
-    const panel = await openSidebar(page);
+    const panel = await openSidebarByTab(page);
     const row = panel.locator('.jp-Llmds-frame', { hasText: 'wide' });
     await expect(row.locator('.jp-Llmds-frameShape')).toHaveText('20,000 × 60');
     // Selected from the keyboard this time.
@@ -423,7 +396,7 @@ test.describe('Data card and what will be sent', () => {
     await page.notebook.createNew();
     await page.notebook.setCell(0, 'code', PEOPLE_FRAME);
     await page.notebook.runCell(0);
-    const panel = await openSidebar(page);
+    const panel = await openSidebarByTab(page);
 
     // The settings exist, with their defaults and bounds.
     const loaded = await page.evaluate(async () => {

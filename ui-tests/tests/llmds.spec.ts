@@ -9,11 +9,16 @@ import {
   JupyterLabPage,
   test
 } from '@jupyterlab/galata';
-import type { ConsoleMessage, Page } from '@playwright/test';
+import type { Page } from '@playwright/test';
 import * as fs from 'fs';
 import * as path from 'path';
+import {
+  ourErrors,
+  openSidebarByTab,
+  SIDEBAR_ID,
+  watchConsole
+} from './helpers';
 
-const SIDEBAR_ID = 'jp-llmds-sidebar';
 const FRAMES_ROUTE = /\/llmds\/frames\?/;
 
 /** A small frame with the problems a person cleans by hand. */
@@ -54,38 +59,6 @@ async function notebookState(
       }))
     };
   });
-}
-
-/** Collect console errors and uncaught page errors. */
-function watchConsole(page: Page): string[] {
-  const errors: string[] = [];
-  page.on('console', (message: ConsoleMessage) => {
-    if (message.type() === 'error') {
-      errors.push(`${message.text()} @ ${message.location().url}`);
-    }
-  });
-  page.on('pageerror', error => errors.push(`pageerror: ${error.message}`));
-  return errors;
-}
-
-/** Errors that come from our plugin (not from the browser's network log). */
-function ourErrors(errors: string[]): string[] {
-  return errors.filter(
-    text =>
-      /llmds/i.test(text) &&
-      !text.startsWith('Failed to load resource') &&
-      !text.includes('the server responded with a status of')
-  );
-}
-
-/** Open the Data co-pilot by clicking its side bar tab. */
-async function openSidebarByTab(page: IJupyterLabPageFixture) {
-  const tab = page.locator(`.jp-SideBar [data-id="${SIDEBAR_ID}"]`);
-  await expect(tab).toBeVisible();
-  await tab.click();
-  const panel = page.locator(`#${SIDEBAR_ID}`);
-  await expect(panel).toBeVisible();
-  return panel;
 }
 
 /** Open the Data co-pilot through the command palette. */
