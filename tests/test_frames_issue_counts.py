@@ -107,3 +107,33 @@ def test_frames_report_asks_for_issue_counts():
 
 def test_card_work_grows_with_rows_and_columns():
     assert frames_module.card_work(10, 3) < frames_module.card_work(1_000_000, 3) < frames_module.card_work(1_000_000, 30)
+
+
+def test_the_counts_follow_edits_between_refreshes():
+    from jupyterlab_llmds.kernel import frames as frames_module
+
+    frame = pd.DataFrame({"price": [float(value) for value in range(1, 201)], "city": ["Boston"] * 100 + ["Denver"] * 100})
+    namespace = {"df": frame}
+    first = list_frames(namespace, with_issues=True)[0]["issues"]
+    assert list(frames_module.ISSUE_COUNT_CACHE) == [id(frame)]
+    # an unchanged frame keeps its count (served from the fingerprint)
+    assert list_frames(namespace, with_issues=True)[0]["issues"] == first
+    # an in-place edit of a fingerprinted row (the first) is seen: padded text is a new issue
+    frame.iloc[0, 1] = " Boston "
+    edited = list_frames(namespace, with_issues=True)[0]["issues"]
+    assert edited == len(describe(frame, name="df").to_dict()["issues"]) and edited > first
+    # a new column changes the fingerprint too
+    frame["note"] = ["N/A"] * 100 + ["ok"] * 100
+    assert list_frames(namespace, with_issues=True)[0]["issues"] == len(describe(frame, name="df").to_dict()["issues"])
+
+
+def test_frames_that_cannot_be_hashed_are_still_counted_and_the_cache_only_holds_listed_frames():
+    from jupyterlab_llmds.kernel import frames as frames_module
+
+    lists = pd.DataFrame({"tags": [["a"], ["b"], ["a"]], "n": [1, 2, 3]})
+    plain = pd.DataFrame({"n": [1, 2, 3]})
+    listing = list_frames({"lists": lists, "plain": plain}, with_issues=True)
+    assert all(entry["issues"] is not None for entry in listing)
+    assert id(lists) not in frames_module.ISSUE_COUNT_CACHE  # no fingerprint, no cache entry
+    list_frames({"plain": plain}, with_issues=True)
+    assert set(frames_module.ISSUE_COUNT_CACHE) <= {id(plain)}

@@ -114,12 +114,21 @@ def add_issue_counts(frames: list[dict], values: Mapping[str, Any], budget: floa
     started = time.perf_counter()
     seconds_per_work = PRIOR_SECONDS_PER_WORK  # replaced by what the cards built so far measure
     counts: dict[int, int | None] = {}
+    remembered: dict[int, tuple] = {}
     for entry in frames:
         entry["issues"] = None
     for entry in sorted(frames, key=lambda item: (item["rows"] * item["columns"], item["name"])):
         value = values[entry["name"]]
         if id(value) in counts:
             entry["issues"] = counts[id(value)]
+            continue
+        fingerprint = frame_fingerprint(value)
+        known = ISSUE_COUNT_CACHE.get(id(value))
+        if fingerprint is not None and known is not None and known[0] == fingerprint:
+            # the listing runs after every cell: an unchanged frame costs
+            # the fingerprint, not a new card
+            counts[id(value)] = entry["issues"] = known[1]
+            remembered[id(value)] = known
             continue
         left = budget - (time.perf_counter() - started)
         work = card_work(entry["rows"], entry["columns"])
@@ -134,6 +143,42 @@ def add_issue_counts(frames: list[dict], values: Mapping[str, Any], budget: floa
             # small cards are mostly fixed cost: only bigger ones tell the rate
             seconds_per_work = (time.perf_counter() - card_started) / work
         entry["issues"] = counts[id(value)]
+        if fingerprint is not None and counts[id(value)] is not None:
+            remembered[id(value)] = (fingerprint, counts[id(value)])
+    # only the frames of this listing are kept: the cache cannot grow, and a
+    # reused id of a deleted frame finds nothing stale
+    ISSUE_COUNT_CACHE.clear()
+    ISSUE_COUNT_CACHE.update(remembered)
+
+
+#: id(frame) -> (fingerprint, issue count) from the last listing.
+ISSUE_COUNT_CACHE: dict[int, tuple] = {}
+
+#: Rows hashed for a fingerprint, spread evenly over the frame.
+FINGERPRINT_ROWS = 32
+
+
+def frame_fingerprint(frame: Any) -> tuple | None:
+    """A cheap summary that changes when a frame is reshaped, retyped or (usually) edited.
+
+    Column labels, dtypes, shape and a hash of :data:`FINGERPRINT_ROWS`
+    rows spread over the frame. An in-place edit of a row between those
+    goes unseen until something else changes; the badge may then lag, while
+    the card itself is always built afresh when the user opens it.
+    ``None`` when the frame cannot be hashed (e.g. lists in cells): its
+    count is then recomputed each time.
+    """
+    try:
+        import numpy as np
+        import pandas as pd
+
+        rows = len(frame)
+        positions = np.unique(np.linspace(0, max(rows - 1, 0), num=min(rows, FINGERPRINT_ROWS)).astype(int))
+        digest = int(pd.util.hash_pandas_object(frame.iloc[positions], index=True).sum()) if rows else 0
+        labels = tuple((repr(label), str(dtype)) for label, dtype in zip(frame.columns, frame.dtypes))
+        return (frame.shape, labels, digest)
+    except Exception:  # unhashable cells or exotic frames: no cache, just a fresh count
+        return None
 
 
 #: Seconds per :func:`card_work` unit before any card was measured (a 10M x 20
