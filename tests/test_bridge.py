@@ -8,6 +8,7 @@ exactly as they were, and the frame itself equal to a deep copy taken before.
 from __future__ import annotations
 
 import ast
+import asyncio
 
 import pytest
 
@@ -108,3 +109,34 @@ def test_entry_expression_quotes_its_argument():
     expression = entry_expression("card_json", "a'b\\c")
     assert expression == "__import__('jupyterlab_llmds.kernel.entry', fromlist=['entry']).card_json(\"a'b\\\\c\")"
     assert ast.parse(expression, mode="eval").body.args[0].value == "a'b\\c"
+
+
+async def test_requests_sent_together_wait_their_turn(jp_fetch, jp_serverapp):
+    """The sidebar asks for a card, and the user clicks Validate at once.
+
+    Each route builds its own bridge, as the handlers do; neither request may
+    be refused because the kernel is busy with the other one.
+    """
+    async with kernel_session(jp_fetch, jp_serverapp) as kernel:
+        await kernel.run(
+            "import pandas as pd, numpy as np\n"
+            "rng = np.random.default_rng(0)\n"
+            "big = pd.DataFrame({'price': rng.normal(size=200_000).astype(str),"
+            " 'city': rng.choice([' Oslo', 'oslo', 'Bergen', 'N/A'], 200_000)})"
+        )
+        manager = jp_serverapp.kernel_manager.get_kernel(kernel.kernel_id)
+        bridges = [KernelBridge(jp_serverapp.kernel_manager, jp_serverapp.kernel_spec_manager) for _ in range(3)]
+        card = asyncio.ensure_future(bridges[0].card(kernel.kernel_id, "big"))
+        # The second request comes while the server sees the kernel busy with the first.
+        for _ in range(500):
+            if manager.execution_state == "busy" or card.done():
+                break
+            await asyncio.sleep(0.01)
+        assert manager.execution_state == "busy"
+        listing, suggestion_card = await asyncio.gather(
+            bridges[1].frames(kernel.kernel_id),
+            bridges[2].card(kernel.kernel_id, "big", privacy="schema"),
+        )
+        first_card = await card
+    assert first_card["name"] == suggestion_card["name"] == "big"
+    assert [entry["name"] for entry in listing["frames"]] == ["big"]

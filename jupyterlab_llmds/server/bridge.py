@@ -18,12 +18,18 @@ import json
 import logging
 import time
 import uuid
+import weakref
 from queue import Empty
 from typing import Any
 
 from .errors import LlmdsError
 
 log = logging.getLogger(__name__)
+
+#: One lock per kernel manager: the sidebar may ask for a card and, a moment
+#: later, for a suggestion. Sent together, the second would find the kernel
+#: busy with the first and be refused; queued, it simply waits its turn.
+KERNEL_LOCKS: "weakref.WeakKeyDictionary[Any, asyncio.Lock]" = weakref.WeakKeyDictionary()
 
 ENTRY_MODULE = "jupyterlab_llmds.kernel.entry"
 EXPRESSION_KEY = "llmds"
@@ -287,8 +293,23 @@ class KernelBridge:
             ``not_installed``, ``kernel_error``.
         """
         manager = self.checked_kernel(kernel_id)
-        await self.check_ready(manager, retry)
-        reply = await self.silent_user_expression(manager, expression, timeout)
+        deadline = time.monotonic() + timeout
+        lock = kernel_lock(manager)
+        try:
+            await asyncio.wait_for(lock.acquire(), timeout)
+        except asyncio.TimeoutError as error:
+            raise LlmdsError(
+                "kernel_busy",
+                409,
+                f"The kernel is still answering an earlier request of the co-pilot; {retry} when it finishes.",
+            ) from error
+        try:
+            # Checked only now: our own earlier request may just have ended.
+            await self.check_ready(manager, retry)
+            remaining = max(deadline - time.monotonic(), 0.5)
+            reply = await self.silent_user_expression(manager, expression, remaining)
+        finally:
+            lock.release()
         return decode_reply(reply)
 
     def checked_kernel(self, kernel_id: str) -> Any:
@@ -430,6 +451,24 @@ async def settle(manager: Any, client: Any, message_id: str) -> None:
             break
     while getattr(manager, "execution_state", None) == "busy" and time.monotonic() < deadline:
         await asyncio.sleep(0.02)
+
+
+def kernel_lock(manager: Any) -> asyncio.Lock:
+    """The lock that queues the co-pilot's requests to one kernel.
+
+    Parameters
+    ----------
+    manager : jupyter_client.manager.KernelManager
+        The kernel's manager; the lock lives as long as it does.
+
+    Returns
+    -------
+    asyncio.Lock
+    """
+    lock = KERNEL_LOCKS.get(manager)
+    if lock is None:
+        lock = KERNEL_LOCKS[manager] = asyncio.Lock()
+    return lock
 
 
 def new_client(manager: Any) -> Any:
