@@ -51,6 +51,7 @@ CANDIDATES=(
   tests/test_detect_keys.py
   tests/test_detect_spelling.py
   tests/test_pii.py
+  tests/test_scan_counts.py
   tests/test_privacy.py
   tests/test_prompt_budget.py
   tests/test_clean_engine.py

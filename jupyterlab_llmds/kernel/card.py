@@ -383,9 +383,10 @@ def inspect_column(series, sample, column: dict, sampled: bool) -> list[dict]:
     elif pd.api.types.is_timedelta64_dtype(dtype):
         column["semantic"] = "timedelta"
     else:
-        if values is None and not scan.holds_only_strings(non_null):
+        only_strings = values is None and scan.holds_only_strings(non_null)
+        if values is None and not only_strings:
             values = non_null.tolist()
-        strings = bounded_string_counts(counts, values, column)
+        strings = bounded_string_counts(counts, values, column, only_strings=only_strings)
         issues.extend(inspect_python_values(values, column, rows, nulls, strings))
     if column["semantic"] in ("category", "text", "mixed", "other") or column["semantic"].endswith("_string"):
         # text values only: numbers, dates and booleans cannot hold an address
@@ -447,7 +448,7 @@ def inspect_python_values(values: list | None, column: dict, rows: int, nulls: i
     return inspect_strings(strings, column, rows, nulls)
 
 
-def bounded_string_counts(counts: dict, values: list | None, column: dict) -> dict:
+def bounded_string_counts(counts: dict, values: list | None, column: dict, *, only_strings: bool = False) -> dict:
     """The sampled strings of a column with their counts, at most ``scan.TEXT_DETECTOR_VALUES`` of them.
 
     Parameters
@@ -461,6 +462,9 @@ def bounded_string_counts(counts: dict, values: list | None, column: dict) -> di
     column : dict
         The column's card entry; ``"_text_sampled"`` is set on it (and taken
         off by :func:`describe`) when the text detectors see a subset.
+    only_strings : bool
+        The caller checked that every key of ``counts`` is a ``str`` (no
+        filtering pass needed).
 
     Returns
     -------
@@ -470,6 +474,8 @@ def bounded_string_counts(counts: dict, values: list | None, column: dict) -> di
     """
     if values is not None:
         strings = detectors.string_counts(values)
+    elif only_strings:
+        strings = counts
     else:
         strings = {value: count for value, count in counts.items() if isinstance(value, str)}
     bounded, reduced = scan.bounded_text_counts(strings)

@@ -333,9 +333,16 @@ def detect_sentinel_dates(series) -> dict | None:
         clean = clean.dt.tz_localize(None)
     found = {}
     masks = []
+    # one exact min/max instead of a whole-column comparison per placeholder
+    # date: most columns hold none of them, and a date outside the range
+    # cannot be in it
+    lowest, highest = clean.min(), clean.max()
     for year, month, day in SENTINEL_DATES:
         try:
-            mask = (clean == pd.Timestamp(year=year, month=month, day=day)).to_numpy()
+            when = pd.Timestamp(year=year, month=month, day=day)
+            if when < lowest or when > highest:
+                continue
+            mask = (clean == when).to_numpy()
         except (ValueError, TypeError, OverflowError):  # a date the column's unit cannot hold
             continue
         if mask.any():

@@ -17,6 +17,7 @@ pandas and numpy are imported inside the functions that need them.
 
 from __future__ import annotations
 
+import itertools
 import math
 import re
 import time
@@ -243,7 +244,8 @@ def top_counts(counts: Mapping[Any, int], limit: int = MAX_EVIDENCE_ITEMS) -> di
 
 def first_values(values: Iterable[Any], limit: int = 5) -> list:
     """Up to ``limit`` JSON-safe values, in order."""
-    return [json_safe_value(value) for value in list(values)[:limit]]
+    # islice, not list(): a column's counts may hold thousands of values
+    return [json_safe_value(value) for value in itertools.islice(values, limit)]
 
 
 # --------------------------------------------------------------------------

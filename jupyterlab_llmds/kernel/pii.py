@@ -205,7 +205,9 @@ def might_hold_pii(text: str) -> bool:
     if "@" in text or ":" in text:
         return True
     digit_count = len(DIGITS.findall(text))
-    return digit_count >= 7 or (digit_count >= 4 and "." in text) or bool(NINO_HINT.search(text))
+    # fewer than 7 digits can only be an IPv4 address (four dotted numbers)
+    # or a UK National Insurance number; "$512.37" is neither
+    return digit_count >= 7 or (digit_count >= 4 and text.count(".") >= 3) or bool(NINO_HINT.search(text))
 
 
 def find_pii(text: str) -> list[PiiMatch]:

@@ -21,7 +21,8 @@ from __future__ import annotations
 
 import time
 from contextvars import ContextVar
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 #: Most cells (rows x columns) the costly per-value statistics look at; a wide
 #: frame gets fewer sample rows so that 2,000 columns cost what 200 would.
@@ -110,6 +111,63 @@ def null_count(series) -> int:
     return int(series.isna().sum())
 
 
+#: numpy dtype kinds whose many distinct sampled values are counted lazily (numbers, dates, durations).
+LAZY_COUNT_KINDS = frozenset("biufcmM")
+#: Distinct values above which those counts stay numpy arrays until asked for.
+LAZY_COUNTS_FROM = 256
+
+
+class ArrayCounts(Mapping):
+    """Distinct values and their counts kept as arrays; Python values are made only when read.
+
+    A float column sampled at 10,000 rows often has 10,000 distinct values:
+    building a dict of them (a Python float or Timestamp per value) cost more
+    than the rest of the column's card. Length, ``values()`` and the first
+    keys are cheap; looking a value up builds the dict once.
+
+    Parameters
+    ----------
+    uniques : array-like
+        The distinct values in first-seen order (``pandas.factorize``'s).
+    counts : numpy.ndarray
+        How often each occurs, aligned with ``uniques``.
+    """
+
+    #: Keys converted per step when iterating (the first few are often all a caller reads).
+    CHUNK = 64
+
+    def __init__(self, uniques, counts) -> None:
+        self._uniques = uniques
+        self._counts = counts
+        self._dict: dict | None = None
+
+    def _as_dict(self) -> dict:
+        if self._dict is None:
+            self._dict = dict(zip(self._uniques.tolist(), self._counts.tolist()))
+        return self._dict
+
+    def __len__(self) -> int:
+        return len(self._counts)
+
+    def __iter__(self):
+        if self._dict is not None:
+            yield from self._dict
+            return
+        for start in range(0, len(self._counts), self.CHUNK):
+            yield from self._uniques[start : start + self.CHUNK].tolist()
+
+    def __getitem__(self, key):
+        return self._as_dict()[key]
+
+    def values(self):
+        """The counts, in the order of the keys."""
+        return self._counts.tolist()
+
+    def items(self):
+        """(value, count) pairs, in first-seen order."""
+        return zip(iter(self), self._counts.tolist())
+
+
 def sample_counts(non_null) -> dict | None:
     """Counts of the distinct values of a (sampled, non-null) Series, in first-seen order.
 
@@ -143,10 +201,15 @@ def sample_counts(non_null) -> dict | None:
             codes = codes[valid]
             non_null = non_null[valid]
         # factorize numbers the values in order of first appearance
-        counts = np.bincount(codes, minlength=len(uniques)).tolist()
         if non_null.dtype != object:
+            counts = np.bincount(codes, minlength=len(uniques))
+            if getattr(non_null.dtype, "kind", "O") in LAZY_COUNT_KINDS and len(uniques) > LAZY_COUNTS_FROM:
+                # thousands of distinct numbers or dates: most callers only
+                # need how many there are and the first few
+                return ArrayCounts(uniques, counts)
             # typed values that pandas tells apart are distinct Python values too
-            return dict(zip(uniques.tolist(), counts))
+            return dict(zip(uniques.tolist(), counts.tolist()))
+        counts = np.bincount(codes, minlength=len(uniques)).tolist()
         # object cells: the first row of each value gives the key exactly as
         # Series.tolist() gives it, and values equal in Python are merged
         _, first = np.unique(codes, return_index=True)
@@ -186,9 +249,8 @@ def bounded_text_counts(counts: Mapping[str, int], limit: int | None = None, see
     The text detectors cost Python work (regexes, date parsing, edit
     distances) per distinct value. A column of ten thousand distinct texts
     does not need all of them looked at: the detectors get the values of a
-    random subset of the rows (drawn without replacement with
-    ``numpy.random.Generator.multivariate_hypergeometric``), just small
-    enough to hold at most ``limit`` distinct strings. A uniform subset keeps
+    random subset of the rows (a prefix of a random permutation of the
+    sampled rows), the largest holding at most ``limit`` distinct strings. A uniform subset keeps
     the relative frequencies (a rare typo stays rare, a frequent category
     stays frequent), so every detector sees what it would see on a smaller
     sample; their counts then refer to that subset, and the card says so
@@ -219,13 +281,16 @@ def bounded_text_counts(counts: Mapping[str, int], limit: int | None = None, see
     keys = list(counts)
     weights = np.fromiter(counts.values(), dtype=np.int64, count=len(keys))
     generator = np.random.default_rng(seed)
-    # with every value distinct, limit rows give exactly limit values; repeated
-    # values give fewer, so this first guess is never too many by much
-    rows = max(1, int(weights.sum() * limit / len(keys)))
-    drawn = generator.multivariate_hypergeometric(weights, rows)
-    while np.count_nonzero(drawn) > limit and rows > 1:
-        rows = max(1, int(rows * 0.9))
-        drawn = generator.multivariate_hypergeometric(weights, rows)
+    # The sampled rows in a random order: any prefix of it is a uniform
+    # random subset of the rows. The longest prefix holding at most `limit`
+    # distinct values ends just before the row where the (limit + 1)-th
+    # value first appears.
+    rows = generator.permutation(np.repeat(np.arange(len(keys)), weights))
+    first_seen = np.empty(len(keys), dtype=np.int64)
+    # reversed, so that the earliest position of each value is written last
+    first_seen[rows[::-1]] = np.arange(len(rows) - 1, -1, -1)
+    cut = int(np.partition(first_seen, limit)[limit])
+    drawn = np.bincount(rows[:cut], minlength=len(keys))
     present = np.nonzero(drawn)[0]
     return {keys[index]: int(drawn[index]) for index in present.tolist()}, True
 
