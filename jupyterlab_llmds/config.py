@@ -50,7 +50,15 @@ request timeout     ``LLMDS_REQUEST_TIMEOUT``  ``request_timeout``       60 s
 retries (429, 5xx)  ``LLMDS_MAX_RETRIES``      ``max_retries``           2
 allowed endpoints   (none: administrators)     ``allowed_base_urls``     any
 allowed models      (none: administrators)     ``allowed_models``        any
+repair attempts     ``LLMDS_REPAIR_ATTEMPTS``  ``repair_attempts``       2 (0: no repair)
+preview sample      ``LLMDS_PREVIEW_ROWS``     ``preview_rows``          100,000 rows
+preview time limit  ``LLMDS_PREVIEW_TIMEOUT``  ``preview_timeout``       30 s
 ==================  =========================  ========================  ==========
+
+The last three belong to the preview on a copy: how many times a language
+model may repair code whose preview failed or warned, the most rows the copy
+holds (bigger frames are sampled, and the report says so) and how long the
+code may run.
 
 The API key is never read from the file (config files are often readable by
 others and end up in backups) and never shown in a ``repr``. The allow-lists
@@ -98,6 +106,9 @@ ENVIRONMENT_VARIABLES = {
     "max_tokens": "LLMDS_MAX_TOKENS",
     "request_timeout": "LLMDS_REQUEST_TIMEOUT",
     "max_retries": "LLMDS_MAX_RETRIES",
+    "repair_attempts": "LLMDS_REPAIR_ATTEMPTS",
+    "preview_rows": "LLMDS_PREVIEW_ROWS",
+    "preview_timeout": "LLMDS_PREVIEW_TIMEOUT",
 }
 
 #: The endpoint used when no base URL is configured.
@@ -106,6 +117,14 @@ DEFAULT_OPENAI_BASE_URL = "https://api.openai.com/v1"
 DEFAULT_REQUEST_TIMEOUT = 60.0
 #: Retries of a request answered 408/409/429/5xx or not answered (the openai client's own retry loop).
 DEFAULT_MAX_RETRIES = 2
+#: Repairs a language model may make after a preview failed or warned (0: none).
+DEFAULT_REPAIR_ATTEMPTS = 2
+#: Most repairs allowed: each is a request to the model and a run in the kernel.
+MAX_REPAIR_ATTEMPTS = 10
+#: Rows of the copy a preview runs on (bigger frames: a head + random sample); preview()'s own default.
+DEFAULT_PREVIEW_ROWS = 100_000
+#: Seconds a previewed cell may run on the copy.
+DEFAULT_PREVIEW_TIMEOUT = 30.0
 #: Name of the configuration file looked for in each Jupyter config directory.
 CONFIG_FILE_NAME = "jupyter_llmds_config.json"
 #: Keys ``jupyter_llmds_config.json`` may hold.
@@ -118,6 +137,9 @@ FILE_SETTINGS = (
     "max_retries",
     "allowed_base_urls",
     "allowed_models",
+    "repair_attempts",
+    "preview_rows",
+    "preview_timeout",
 )
 
 
@@ -246,6 +268,26 @@ def checked_model_setting(name: str, value: Any) -> Any:
         if name == "max_retries" and number < 0:
             raise ValueError("must be 0 or more")
         return number
+    if name in ("repair_attempts", "preview_rows"):
+        if isinstance(value, bool) or (isinstance(value, float) and not value.is_integer()):
+            raise ValueError("must be a whole number")
+        try:
+            number = int(value)
+        except (TypeError, ValueError):
+            raise ValueError("must be a whole number") from None
+        if name == "repair_attempts" and not 0 <= number <= MAX_REPAIR_ATTEMPTS:
+            raise ValueError(f"must be between 0 (no repair) and {MAX_REPAIR_ATTEMPTS}")
+        if name == "preview_rows" and number < 1:
+            raise ValueError("must be at least 1")
+        return number
+    if name == "preview_timeout":
+        try:
+            number = float(value)
+        except (TypeError, ValueError):
+            raise ValueError("must be a number of seconds") from None
+        if isinstance(value, bool) or not number > 0 or number == float("inf"):
+            raise ValueError("must be a positive number of seconds")
+        return number
     raise ValueError(f"is not a setting; the settings are: {', '.join(FILE_SETTINGS)}")
 
 
@@ -268,7 +310,10 @@ def environment_model_settings(environ: Mapping[str, str]) -> dict:
     api_key = environ.get(ENVIRONMENT_VARIABLES["api_key"], "").strip()
     if api_key:
         values["api_key"] = api_key
-    for name in ("base_url", "model", "temperature", "max_tokens", "request_timeout", "max_retries"):
+    for name in (
+        "base_url", "model", "temperature", "max_tokens", "request_timeout", "max_retries",
+        "repair_attempts", "preview_rows", "preview_timeout",
+    ):
         variable = ENVIRONMENT_VARIABLES[name]
         raw = environ.get(variable, "")
         if not raw.strip():
@@ -373,6 +418,9 @@ def model_settings(environ: Mapping[str, str] | None = None, file_values: Mappin
         "max_retries": DEFAULT_MAX_RETRIES,
         "allowed_base_urls": (),
         "allowed_models": (),
+        "repair_attempts": DEFAULT_REPAIR_ATTEMPTS,
+        "preview_rows": DEFAULT_PREVIEW_ROWS,
+        "preview_timeout": DEFAULT_PREVIEW_TIMEOUT,
     }
     values.update(file_values)
     values.update(environment_model_settings(environ))
@@ -459,6 +507,16 @@ class LlmdsConfig(Configurable):
 
     allowed_models = List(Unicode(), help="Models the openai engine may ask for; empty allows any.").tag(config=True)
 
+    repair_attempts = Int(
+        help="Times a language model may repair code whose preview on a copy failed or warned (0: never)."
+    ).tag(config=True)
+
+    preview_rows = Int(help="Most rows of the copy a preview runs on; bigger frames are sampled.").tag(config=True)
+
+    preview_timeout = Float(help="Seconds a previewed cell may run on the copy before the preview gives up.").tag(
+        config=True
+    )
+
     def model_defaults(self) -> dict:
         """Language-model settings from the environment and the config file, read once per instance."""
         cached = getattr(self, "_model_defaults", None)
@@ -499,9 +557,21 @@ class LlmdsConfig(Configurable):
     def _allowed_models_default(self) -> list:
         return list(self.model_defaults()["allowed_models"])
 
+    @default("repair_attempts")
+    def _repair_attempts_default(self) -> int:
+        return self.model_defaults()["repair_attempts"]
+
+    @default("preview_rows")
+    def _preview_rows_default(self) -> int:
+        return self.model_defaults()["preview_rows"]
+
+    @default("preview_timeout")
+    def _preview_timeout_default(self) -> float:
+        return self.model_defaults()["preview_timeout"]
+
     @validate(
         "base_url", "model", "temperature", "max_tokens", "request_timeout", "max_retries",
-        "allowed_base_urls", "allowed_models",
+        "allowed_base_urls", "allowed_models", "repair_attempts", "preview_rows", "preview_timeout",
     )
     def _check_model_setting(self, proposal: dict) -> Any:
         name = proposal["trait"].name
@@ -549,6 +619,9 @@ class LlmdsConfig(Configurable):
             max_retries=self.max_retries,
             allowed_base_urls=tuple(normalized_base_url(url) for url in self.allowed_base_urls),
             allowed_models=tuple(self.allowed_models),
+            repair_attempts=self.repair_attempts,
+            preview_rows=self.preview_rows,
+            preview_timeout=self.preview_timeout,
         )
 
 
@@ -582,6 +655,12 @@ class LlmdsSettings:
         Retries of 429/5xx/unanswered requests.
     allowed_base_urls, allowed_models : tuple of str
         The administrator's allow-lists; empty allows any.
+    repair_attempts : int
+        Repairs a language model may make after a preview failed or warned.
+    preview_rows : int
+        Most rows of the copy a preview runs on.
+    preview_timeout : float
+        Seconds a previewed cell may run.
     """
 
     privacy_mode: str = DEFAULT_PRIVACY_MODE
@@ -598,6 +677,9 @@ class LlmdsSettings:
     max_retries: int = DEFAULT_MAX_RETRIES
     allowed_base_urls: tuple = field(default_factory=tuple)
     allowed_models: tuple = field(default_factory=tuple)
+    repair_attempts: int = DEFAULT_REPAIR_ATTEMPTS
+    preview_rows: int = DEFAULT_PREVIEW_ROWS
+    preview_timeout: float = DEFAULT_PREVIEW_TIMEOUT
 
     @property
     def effective_base_url(self) -> str:

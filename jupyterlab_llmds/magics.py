@@ -23,7 +23,7 @@ from IPython.core.error import UsageError
 CELLS_MIMETYPE = "application/vnd.jupyterlab-llmds.cells+json"
 
 USAGE = """\
-%llm TASK FRAME [--engine NAME] [--model NAME] [--privacy MODE] [--budget N] [--target COLUMN]     (line magic)
+%llm TASK FRAME [--engine NAME] [--model NAME] [--privacy MODE] [--budget N] [--target COLUMN] [--schema LIB]     (line magic)
 %%llm TASK FRAME [...the same options]    (cell magic; the body is extra instructions)
 %%llm explain MODEL --data FRAME [...the same options]    (explain a fitted model)
 
@@ -42,15 +42,21 @@ Options:
   --privacy MODE   what of the values the engine may see: schema, redacted or full
                    (default: $LLMDS_PRIVACY, else redacted)
   --preview        also run the code on a copy of FRAME and show what it would change
-                   (after a static safety check; FRAME itself is not touched)
+                   (after a static safety check; FRAME itself is not touched); with a
+                   language model, code that fails or warns is repaired, at most
+                   $LLMDS_REPAIR_ATTEMPTS times (default 2)
   --budget N       token budget of the data card prompt (default: $LLMDS_CARD_BUDGET, else 2000)
   --target COLUMN  the column to predict (model, features)
+  --schema LIB     clean, features, validate: write the checks in pandas (plain asserts, the
+                   default), pandera (a DataFrameSchema) or great_expectations (an expectation
+                   suite; a language model only); the library must be installed in this kernel
   --data FRAME     explain: the DataFrame the model works on
   -h, --help       show this help
 
 Examples:
   %%llm clean df
   %%llm clean df --preview
+  %llm validate df --schema pandera
   %%llm clean orders
   keep the cancelled orders; dates are day-first
   %%llm model df --target churned
@@ -59,8 +65,10 @@ Examples:
 
 
 def tasks_of(engine: Any) -> list[str]:
-    """Task names an engine declares (``engine.tasks``), sorted; empty when it declares none."""
-    return sorted(getattr(engine, "tasks", None) or [])
+    """Task names an engine declares that users may ask for (see :func:`engines.base.user_tasks`)."""
+    from .engines.base import user_tasks
+
+    return user_tasks(engine)
 
 
 def usage_text() -> str:
@@ -82,6 +90,7 @@ VALUE_OPTIONS = {
     "--budget": ("budget", "--budget 2000"),
     "--target": ("target", "--target churned"),
     "--data": ("data", "--data X_test"),
+    "--schema": ("schema_library", "--schema pandera"),
 }
 
 
@@ -250,6 +259,44 @@ def engine_settings(options: dict, budget: int) -> tuple[str | None, Any]:
         max_card_budget=max(budget, settings.max_card_budget),
     )
     return engine_name, settings
+
+
+def checked_schema_option(value: str | None, task: str, engine: Any) -> str | None:
+    """``--schema`` after checking the library name, the task, the engine, and that this kernel has the library.
+
+    The check runs here, in the kernel, because the generated checks will
+    run here; nothing is imported (see :mod:`jupyterlab_llmds.kernel.schema_libraries`).
+
+    Raises
+    ------
+    UsageError
+        For an unknown library, a task that writes no checks, an engine that
+        does not write that library, or a library this kernel lacks (saying
+        what to ``%pip install``).
+    """
+    if value is None:
+        return None
+    from .kernel.schema_libraries import (
+        SCHEMA_LIBRARIES,
+        SCHEMA_TASKS,
+        checked_schema_library,
+        schema_library_problem,
+        unsupported_library_message,
+    )
+
+    try:
+        library = checked_schema_library(value)
+    except ValueError:
+        raise UsageError(f"llm: unknown schema library {value!r}; --schema takes {', '.join(SCHEMA_LIBRARIES)}") from None
+    if task not in SCHEMA_TASKS:
+        raise UsageError(f"llm: --schema is for the tasks that write checks: {', '.join(SCHEMA_TASKS)}")
+    supported = tuple(getattr(engine, "schema_libraries", SCHEMA_LIBRARIES))
+    if library not in supported:
+        raise UsageError("llm: " + unsupported_library_message(engine.name, library, supported).rstrip("."))
+    problem = schema_library_problem(library)
+    if problem:
+        raise UsageError(f"llm: {problem.rstrip('.')}")
+    return library
 
 
 def lookup_estimator(namespace: dict, name: str) -> Any:
@@ -463,6 +510,7 @@ def suggestion_payload(shell: Any, line: str, cell: str | None) -> dict | None:
     engine = checked_engine(engine_name, task, settings)
     if options.get("data") is not None and task != "explain":
         raise UsageError("llm: --data is for the explain task (%llm explain MODEL --data FRAME)")
+    schema_library = checked_schema_option(options.get("schema_library"), task, engine)
     extra: dict = {}
     if task == "explain":
         # FRAME is the fitted model here; its data comes with --data
@@ -479,6 +527,8 @@ def suggestion_payload(shell: Any, line: str, cell: str | None) -> dict | None:
     target = checked_target(frame, card_name, options.get("target"))
     if target is not None:
         extra["target"] = target
+    if schema_library is not None:
+        extra["schema_library"] = schema_library
     instructions = cell.strip() if cell and cell.strip() else None
     # the engine sees the card in the chosen privacy mode, as it would over the server
     card = describe(frame, name=card_name, privacy=privacy, exclude=excluded, target=target).to_dict()
@@ -504,33 +554,86 @@ def suggestion_payload(shell: Any, line: str, cell: str | None) -> dict | None:
     return payload
 
 
-def display_preview(shell: Any, payload: dict, frame_name: str) -> None:
-    """Check the generated code, run it on a copy of the frame, and show what it would change.
+def preview_suggestion(shell: Any, payload: dict, options: dict) -> tuple[dict, list[str]]:
+    """Check the generated code, run it on a copy of the frame and, with a language model, repair it.
 
-    Code the static safety check flags is not run at all; the report says
-    why. The user's frame, namespace and history are left as they were: the
-    preview runs in a namespace of its own on a copy.
+    The loop is :func:`jupyterlab_llmds.repair.preview_and_repair`, as for
+    the sidebar's Preview. Code the static safety check flags is not run at
+    all; each repair is printed as it starts (``llm: attempt 1 failed ...``).
+    The user's frame, namespace and history are left as they were: every
+    run is on a copy, in a namespace of its own.
+
+    Parameters
+    ----------
+    shell : IPython.core.interactiveshell.InteractiveShell
+        The running shell; only its ``user_ns`` is read.
+    payload : dict
+        The bundle payload of :func:`suggestion_payload`.
+    options : dict
+        The magic's options (:func:`parse_options`).
+
+    Returns
+    -------
+    tuple of (dict, list of str)
+        The payload to publish (its code cells replaced by the repaired
+        code, under a markdown cell saying so, when a repair passed where
+        the first code did not) and one Markdown report per attempt.
     """
-    from IPython.display import Markdown, display
-
-    from .engines.safety import check_code
-    from .kernel.preview import preview
-    from .preview_report import preview_markdown, safety_markdown
-
+    from .kernel.card import describe
     from .kernel.entry import is_dataframe
+    from .kernel.preview import preview
+    from .repair import code_of, preview_and_repair, repair_note, repaired_cells
 
-    code = "\n\n".join(cell["source"] for cell in payload["cells"] if cell["cell_type"] == "code")
+    frame_name = options["frame"]
+    code = code_of(payload["cells"])
     if not code.strip():
-        return
-    if not is_dataframe(shell.user_ns.get(frame_name)):
+        return payload, []
+    frame = shell.user_ns.get(frame_name)
+    if not is_dataframe(frame):
         print(f"llm: --preview runs code on a copy of a DataFrame; {frame_name!r} is not one")
-        return
-    findings = check_code(code)
-    if findings:
-        display(Markdown(safety_markdown(findings, frame_name)))
-        return
-    result = preview(code, shell.user_ns[frame_name], name=frame_name)
-    display(Markdown(preview_markdown(result, frame_name)))
+        return payload, []
+    privacy, excluded, budget = card_settings(options)
+    engine_name, settings = engine_settings(options, budget)
+    engine = checked_engine(engine_name, options["task"], settings)
+
+    def run_preview(source: str) -> dict:
+        return preview(source, frame, name=frame_name, max_rows=settings.preview_rows, timeout=settings.preview_timeout)
+
+    def cards() -> list:
+        # the card the code was written from (same mode, exclusions, target), built only if a repair is needed
+        target = checked_target(frame, frame_name, options.get("target"))
+        return [describe(frame, name=frame_name, privacy=privacy, exclude=excluded, target=target).to_dict()]
+
+    reports: list[str] = []
+    attempts: list[dict] = []
+    for event in preview_and_repair(
+        code,
+        frame=frame_name,
+        run_preview=run_preview,
+        engine=engine,
+        cards=cards,
+        attempts=settings.repair_attempts,
+        task=options["task"],
+    ):
+        if event["type"] == "attempt":
+            attempts.append(event)
+            reports.append(event["markdown"])
+        elif event["type"] == "repairing":
+            last = attempts[-1]
+            print(
+                f"llm: attempt {last['attempt']} {last['status']} on a copy of {frame_name}; asking the model "
+                f"for a repair (attempt {event['attempt']} of {1 + settings.repair_attempts})"
+            )
+        elif event["type"] == "error":
+            print(f"llm: {event['message']}")
+        elif event["type"] == "done":
+            if event["status"] != "ok" and reports:
+                reports[-1] += f"\n\n{event['message']}"
+            if event["repaired"]:
+                final = next(attempt for attempt in attempts if attempt["attempt"] == event["attempt"])
+                note = repair_note(attempts[0], final, frame_name)
+                payload = {**payload, "cells": repaired_cells(payload["cells"], event["code"], note)}
+    return payload, reports
 
 
 CELL_MAGIC_LINE = re.compile(r"^%%llm(?=\s|$)")
@@ -573,7 +676,7 @@ def register(ipython: Any) -> None:
 
     def llm(line: str, cell: str | None = None) -> None:
         """Write cells for a task on a DataFrame; ``%llm --help`` for details."""
-        from IPython.display import display
+        from IPython.display import Markdown, display
 
         payload = suggestion_payload(ipython, line, cell)
         if payload is None:
@@ -585,10 +688,14 @@ def register(ipython: Any) -> None:
             # an explanation or an answer: nothing to insert, so show it where it was asked
             display(explanation_bundle(payload), raw=True)
             return
-        display(display_bundle(payload), raw=True)
         options = parse_options(line) or {}
+        reports: list[str] = []
         if options.get("preview"):
-            display_preview(ipython, payload, options["frame"])
+            # before publishing: when a repair passes, the inserted cells carry the repaired code
+            payload, reports = preview_suggestion(ipython, payload, options)
+        display(display_bundle(payload), raw=True)
+        for report in reports:
+            display(Markdown(report))
 
     llm.__doc__ = USAGE.replace("{tasks}", "  see %llm --help").replace("{engines}", "see %llm --help")
     ipython.register_magic_function(llm, magic_kind="line_cell", magic_name="llm")

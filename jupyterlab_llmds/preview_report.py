@@ -32,6 +32,11 @@ def value_text(value: Any) -> str:
     return code_span(repr(value))
 
 
+def seconds_text(seconds: float) -> str:
+    """A duration as a person writes it: ``30 s``, ``1 s``, ``0.25 s``."""
+    return f"{seconds:.0f} s" if seconds >= 1 else f"{seconds:.2g} s"
+
+
 def shape_text(shape: Iterable[int]) -> str:
     """``[8, 9]`` as ``8 × 9``."""
     rows, columns = list(shape)
@@ -99,7 +104,7 @@ def changed_rows_table(diff: dict, limit: int = 3) -> list[str]:
     return lines
 
 
-def preview_markdown(result: dict, frame_name: str) -> str:
+def preview_markdown(result: dict, frame_name: str, heading: str | None = None) -> str:
     """Markdown report of a preview on a copy.
 
     Parameters
@@ -108,6 +113,9 @@ def preview_markdown(result: dict, frame_name: str) -> str:
         What :func:`jupyterlab_llmds.kernel.preview.preview` returned.
     frame_name : str
         The user's frame the code was written for.
+    heading : str, optional
+        The first line instead of ``#### Preview on a copy of `df```
+        (e.g. :func:`attempt_heading`).
 
     Returns
     -------
@@ -116,7 +124,7 @@ def preview_markdown(result: dict, frame_name: str) -> str:
         line, or the time limit), warnings, and for a success the before →
         after difference.
     """
-    lines = [f"#### Preview on a copy of {code_span(frame_name)}", ""]
+    lines = [heading or f"#### Preview on a copy of {code_span(frame_name)}", ""]
     where = sample_sentence(result.get("sample") or {"method": "all"}, frame_name)
     status = result.get("status")
     if status == "ok":
@@ -140,7 +148,11 @@ def preview_markdown(result: dict, frame_name: str) -> str:
         if rows:
             lines += ["", "Changed rows (a few):", "", *rows]
     elif status == "timeout":
-        lines.append(f"**Stopped**: the code did not finish within the time limit {where}. Nothing was changed.")
+        limit = f" ({seconds_text(result['seconds'])})" if result.get("seconds") else ""
+        lines.append(
+            f"**Stopped**: the code did not finish within the time limit{limit} {where}. Nothing was changed; "
+            "the copy was abandoned."
+        )
     else:
         error = result.get("exception") or {}
         at = f" (line {error['line']})" if error.get("line") else ""
@@ -157,7 +169,7 @@ def preview_markdown(result: dict, frame_name: str) -> str:
     return "\n".join(lines)
 
 
-def safety_markdown(findings: list, frame_name: str) -> str:
+def safety_markdown(findings: list, frame_name: str, heading: str | None = None) -> str:
     """Markdown saying why generated code was not previewed.
 
     Parameters
@@ -166,13 +178,15 @@ def safety_markdown(findings: list, frame_name: str) -> str:
         What the static check flagged (non-empty).
     frame_name : str
         The frame the code was written for.
+    heading : str, optional
+        The first line instead of the default one.
 
     Returns
     -------
     str
     """
     lines = [
-        f"#### Not previewed: the code for {code_span(frame_name)} does more than a cleaning cell should",
+        heading or f"#### Not previewed: the code for {code_span(frame_name)} does more than a cleaning cell should",
         "",
         "Read these lines before you run it; nothing was run:",
         "",
@@ -180,3 +194,41 @@ def safety_markdown(findings: list, frame_name: str) -> str:
     for finding in findings[:MAX_TABLE_ROWS]:
         lines.append(f"- line {finding.line}: {code_span(finding.snippet)}: {finding.reason}")
     return "\n".join(lines)
+
+
+#: How an attempt went, as its heading says it (statuses of :mod:`jupyterlab_llmds.repair`).
+ATTEMPT_STATUS_TEXT = {
+    "ok": "ran without error",
+    "warned": "ran, with warnings that need a fix",
+    "failed": "failed",
+    "timeout": "did not finish in time",
+    "flagged": "not run: the safety check flagged it",
+}
+
+
+def attempt_heading(attempt: int, attempts_allowed: int, status: str, frame_name: str) -> str | None:
+    """The heading of one attempt of a preview with repair, or ``None`` when only one attempt is possible.
+
+    Parameters
+    ----------
+    attempt : int
+        1 for the code as written, 2 and up for the model's repairs.
+    attempts_allowed : int
+        1 plus the repairs allowed.
+    status : str
+        ``ok``, ``warned``, ``failed``, ``timeout`` or ``flagged``.
+    frame_name : str
+        The frame the code was written for.
+
+    Returns
+    -------
+    str or None
+        E.g. ``#### Attempt 2 of 3 (the model's repair) on a copy of `df`: ran without error``.
+    """
+    if attempts_allowed <= 1 and attempt <= 1:
+        return None
+    origin = " (the model's repair)" if attempt > 1 else ""
+    return (
+        f"#### Attempt {attempt} of {attempts_allowed}{origin} on a copy of {code_span(frame_name)}: "
+        f"{ATTEMPT_STATUS_TEXT.get(status, status)}"
+    )

@@ -151,10 +151,13 @@ async def test_the_builtin_engine_answers_clean_in_one_delta(jp_fetch, jp_server
     assert types_of(lines) == ["start", "delta", "cells", "done"]
     assert lines[0] == {"type": "start", "engine": "builtin", "model": None, "frames": ["df"], "privacy": "redacted"}
     cells = lines[2]["cells"]
-    assert [cell["cell_type"] for cell in cells] == ["markdown", "code"]
+    # the cleaning, then the checks of what it promised
+    assert [cell["cell_type"] for cell in cells] == ["markdown", "code", "markdown", "code"]
+    assert "validation_checks(df_clean)" in cells[3]["source"]
     text = lines[1]["text"]
-    assert cells[0]["source"] in text
+    assert cells[0]["source"] in text and cells[2]["source"] in text
     assert "```python\n" + cells[1]["source"] + "\n```" in text
+    assert "```python\n" + cells[3]["source"] + "\n```" in text
     # errors found before the stream starts are plain JSON answers with their status
     assert missing.code == 404 and missing_lines[0]["error"] == "frame_not_found"
     assert asking.code == 400 and asking_lines[0]["error"] == "unknown_task"

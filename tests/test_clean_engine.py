@@ -60,7 +60,10 @@ def messy_result():
 def test_suggestion_shape_and_dict(messy_result):
     suggestion = messy_result["suggestion"]
     assert isinstance(suggestion, Suggestion)
-    assert [cell.cell_type for cell in suggestion.cells] == ["markdown", "code"]
+    # the plan, the cleaning, then the checks of what the cleaning promised
+    assert [cell.cell_type for cell in suggestion.cells] == ["markdown", "code", "markdown", "code"]
+    assert suggestion.cells[2].source.startswith("### Validating `sales_clean`")
+    assert "validation_checks(sales_clean)" in suggestion.cells[3].source
     data = suggestion.to_dict()
     assert data["task"] == "clean" and data["frame"] == "sales" and data["engine"] == "builtin"
     assert json.loads(json.dumps(data)) == data
@@ -118,6 +121,14 @@ def test_printed_summary(messy_result):
     assert printed.splitlines()[0] == "10 rows x 7 columns -> 9 rows x 5 columns"
     assert "'price': text -> numbers" in printed
     assert "'notes': dropped: no values" in printed
+    # the validation cell ran after the cleaning (run_clean_code runs every code cell) and every check passed
+    checks = messy_result["namespace"]["validation_results"]
+    assert checks and all(failing == 0 for _, _, failing, _ in checks)
+    assert f"{len(checks)} of {len(checks)} checks pass on sales_clean" in printed
+    assert "FAIL" not in printed
+    assert "The validation cells after it check that `sales_clean` holds what this plan promises" in (
+        messy_result["suggestion"].cells[0].source
+    )
 
 
 def test_unparsed_values_are_counted():

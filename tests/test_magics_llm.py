@@ -281,3 +281,79 @@ def test_help_lists_both_engines_and_the_new_options(monkeypatch, tmp_path, shel
     assert "ask, clean, explain, features, model, validate   (openai engine)" in captured.stdout
     for option in ("--model NAME", "--target COLUMN", "--data FRAME", "%%llm explain model --data X_test"):
         assert option in captured.stdout
+
+
+SPEND_FAILS = 'df_clean = df.copy()\ndf_clean["spend"] = df_clean["spend"].astype(float)'
+SPEND_FIXED = (
+    'df_clean = df.copy()\n'
+    'df_clean["spend"] = pd.to_numeric(df_clean["spend"].str.replace("$", "", regex=False), errors="coerce")'
+)
+
+
+def test_preview_repairs_failing_code_and_publishes_the_repair(environment, server, shell):
+    server.script(
+        Reply(text=f"Convert spend.\n\n```python\n{SPEND_FAILS}\n```\n"),
+        Reply(text=f"`$` is not a number.\n\n```python\n{SPEND_FIXED}\n```\n"),
+    )
+    frame_before = shell.user_ns["df"].copy(deep=True)
+    result, captured = run(shell, "%%llm clean df --preview\nmake spend numeric")
+
+    assert result.success, captured.stderr
+    assert "llm: attempt 1 failed on a copy of df; asking the model for a repair (attempt 2 of 3)" in captured.stdout
+    bundle, first, second = (output.data for output in captured.outputs)
+    # the published cells carry the repaired code, under a markdown cell that says so
+    cells = bundle[CELLS_MIMETYPE]["cells"]
+    assert [cell["cell_type"] for cell in cells] == ["markdown", "markdown", "code"]
+    assert cells[1]["source"].startswith("**Repaired after a preview on a copy of `df`**")
+    assert "it raised ValueError: could not convert string to float" in cells[1]["source"]
+    assert cells[2]["source"] == SPEND_FIXED
+    assert SPEND_FIXED in bundle["text/markdown"] and SPEND_FAILS not in bundle["text/markdown"]
+    # each attempt's report
+    assert first["text/markdown"].startswith("#### Attempt 1 of 3 on a copy of `df`: failed")
+    assert "`ValueError` (line 2)" in first["text/markdown"]
+    assert second["text/markdown"].startswith("#### Attempt 2 of 3 (the model's repair) on a copy of `df`: ran without")
+    assert "| `spend` | str → float64 |" in second["text/markdown"]
+    # the repair request: the failing cell, its trimmed traceback, the same card
+    first_request, repair_request = server.chat_requests
+    sent = repair_request.content("user")
+    assert "## Task: repair" in sent and SPEND_FAILS in sent
+    assert "line 2, in <module>" in sent and "could not convert string to float: '$10'" in sent
+    def card_section(text: str) -> str:
+        return text.split("## Task:")[0].split("## Notebook context")[0]
+
+    assert card_section(first_request.content("user")) == card_section(sent)  # the same card, unchanged
+    assert "user0@example.com" not in sent
+    pd.testing.assert_frame_equal(shell.user_ns["df"], frame_before)
+    assert "df_clean" not in shell.user_ns
+
+
+def test_preview_keeps_the_cells_when_the_repairs_do_not_pass(environment, server, shell, monkeypatch):
+    monkeypatch.setenv("LLMDS_REPAIR_ATTEMPTS", "1")
+    server.script(
+        Reply(text=f"```python\n{SPEND_FAILS}\n```\n"),
+        Reply(text='```python\ndf_clean = df.copy()\ndf_clean["no_such_column"].sum()\n```\n'),
+    )
+    result, captured = run(shell, "%llm clean df --preview")
+
+    assert result.success, captured.stderr
+    bundle, first, second = (output.data for output in captured.outputs)
+    assert bundle[CELLS_MIMETYPE]["cells"] == [{"cell_type": "code", "source": SPEND_FAILS}]
+    assert first["text/markdown"].startswith("#### Attempt 1 of 2 on a copy of `df`: failed")
+    assert "`KeyError`" in second["text/markdown"]
+    assert second["text/markdown"].endswith("still fails on a copy of df after 2 attempts; the code as first written is kept.")
+    assert len(server.chat_requests) == 2
+
+
+def test_repair_is_not_a_task_users_ask_for(environment, server, shell):
+    result, captured = run(shell, "%llm repair df")
+    assert usage_error(captured).startswith("llm: unknown task 'repair'; tasks: ask, clean, explain, features")
+    assert server.requests == []
+
+
+def test_preview_settings_bound_the_copy_and_the_report_says_it_sampled(monkeypatch, tmp_path, shell):
+    isolated_settings_environment(monkeypatch, tmp_path)
+    monkeypatch.setenv("LLMDS_PREVIEW_ROWS", "3")
+    result, captured = run(shell, "%llm clean df --preview")
+    assert result.success, captured.stderr
+    report = captured.outputs[-1].data["text/markdown"]
+    assert "on a copy of a sample of 3 of 8 rows of `df` (the first rows plus random ones)" in report

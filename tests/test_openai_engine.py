@@ -176,9 +176,10 @@ def test_the_request_carries_the_card_within_budget_and_privacy(server, settings
 
 def test_every_task_is_supported(server, settings, card):
     engine = OpenAICompatibleEngine(settings)
-    assert set(engine.tasks) == {"clean", "features", "validate", "ask", "model", "explain"}
+    assert set(engine.tasks) == {"clean", "features", "validate", "ask", "model", "explain", "repair"}
     for task in engine.tasks:
-        engine.suggest([card], task)
+        # repair (sent by the preview, never by users) needs the cell to fix
+        engine.suggest([card], task, extra={"code": "df_clean = df.copy()"} if task == "repair" else None)
     assert len(server.chat_requests) == len(engine.tasks)
     assert all(
         f"## Task: {task}" in request.content("user") for request, task in zip(server.chat_requests, engine.tasks)

@@ -85,7 +85,7 @@ EXPECTED_FAILURES = {
 
 @pytest.fixture(scope="module", params=sorted(FRAMES))
 def validated(request):
-    """Validate the dirty frame, clean it, validate the cleaned copy; keep everything."""
+    """Validate the dirty frame; run the clean task's own cells: cleaning, then its validation; keep everything."""
     make, name = FRAMES[request.param]
     frame = make()
     original = frame.copy(deep=True)
@@ -93,12 +93,17 @@ def validated(request):
     suggestion = suggest(frame, task="validate", name=name)
     before_ns = {name: frame}
     before_error, before_printed = run_code(suggestion.code, before_ns)
-    promised_dirty_ns = {name: frame}
-    promised_dirty_error, _ = run_code(validation_for_cleaning(card, target=name)[1].source, promised_dirty_ns)
+    clean_cells = suggest(frame, task="clean", name=name).cells
+    assert [cell.cell_type for cell in clean_cells] == ["markdown", "code", "markdown", "code"]
+    after_cells = clean_cells[2:]
+    # the clean task's validation cells are exactly validation_for_cleaning's
+    assert [cell.source for cell in after_cells] == [cell.source for cell in validation_for_cleaning(card)]
+    # the validation cell pointed at the frame before cleaning (<name>_clean = <name>): it has teeth
+    promised_dirty_ns = {name: frame, f"{name}_clean": frame}
+    promised_dirty_error, promised_dirty_printed = run_code(after_cells[1].source, promised_dirty_ns)
     clean_ns = {name: frame}
-    clean_error, _ = run_code(suggest(frame, task="clean", name=name).code, clean_ns)
+    clean_error, _ = run_code(clean_cells[1].source, clean_ns)
     assert clean_error is None
-    after_cells = validation_for_cleaning(card)
     after_error, after_printed = run_code(after_cells[1].source, clean_ns)
     before = before_ns["validation_results"]
     after = clean_ns["validation_results"]
@@ -114,6 +119,7 @@ def validated(request):
         "key": request.param, "name": name, "frame": frame, "original": original, "card": card,
         "suggestion": suggestion, "before_ns": before_ns, "before_error": before_error,
         "before_printed": before_printed, "promised_dirty_error": promised_dirty_error,
+        "promised_dirty_ns": promised_dirty_ns, "promised_dirty_printed": promised_dirty_printed,
         "clean_ns": clean_ns, "after_cells": after_cells, "after_error": after_error,
         "after_printed": after_printed,
     }
@@ -139,8 +145,19 @@ def test_dirty_frame_fails_naming_the_checks(validated):
 
 
 def test_cleaning_checks_fail_on_the_dirty_frame(validated):
-    """validation_for_cleaning has teeth: pointed at the dirty frame, it fails."""
-    assert validated["promised_dirty_error"] is not None
+    """The clean task's validation cell has teeth: run on the frame before cleaning, it fails naming the checks."""
+    error = validated["promised_dirty_error"]
+    assert error is not None, validated["promised_dirty_printed"]
+    message = str(error)
+    name = validated["name"]
+    failing = failing_checks(validated["promised_dirty_ns"])
+    results = validated["promised_dirty_ns"]["validation_results"]
+    assert message.startswith(f"{len(failing)} of {len(results)} checks failed on {name}_clean:")
+    # every failure the cleaning fixes is named, with the column and how many rows fail
+    for title, column in EXPECTED_FAILURES[validated["key"]]:
+        (rows,) = [rows for check, where, rows, _ in failing if check.startswith(title) and where == column]
+        assert f"{title}" in message and f"[{column}]: {rows} failing" in message
+    assert "fix: the clean step" in validated["promised_dirty_printed"]
 
 
 def test_cleaned_frame_passes(validated):

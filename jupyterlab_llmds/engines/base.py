@@ -183,6 +183,17 @@ def available_engines() -> list[str]:
     return ["builtin", "openai"]
 
 
+def user_tasks(engine: Any) -> list[str]:
+    """Task names an engine declares that users may ask for, sorted; empty when it declares none.
+
+    The internal tasks (``repair``, which the preview sends by itself with the
+    failing code) are left out: asked for directly they have nothing to work on.
+    """
+    from ..prompts import INTERNAL_TASKS
+
+    return sorted(task for task in (getattr(engine, "tasks", None) or []) if task not in INTERNAL_TASKS)
+
+
 def get_engine(name: str | None = None, settings: Any = None) -> Engine:
     """Return the engine called ``name`` (``None`` means the configured default).
 

@@ -764,13 +764,14 @@ class OpenAICompatibleEngine:
         notebook_cells: list | None,
         budget: int | None,
         extra: Mapping[str, Any] | None,
+        history: list | None = None,
     ) -> dict:
         """Everything one request needs, checked, with a function that builds the messages for a budget."""
         cards = list(cards or [])
         settings, model, budget = self.checked_request(cards, task, budget)
 
         def build(card_budget: int) -> list[dict]:
-            return build_messages(task, cards, instructions, notebook_cells, card_budget, extra)
+            return build_messages(task, cards, instructions, notebook_cells, card_budget, extra, history=history)
 
         build(budget)  # unusable extra keys fail here, before anything is sent
         return {"settings": settings, "model": model, "budget": budget, "build": build, "cards": cards, "task": task}
@@ -784,6 +785,7 @@ class OpenAICompatibleEngine:
         *,
         budget: int | None = None,
         extra: Mapping[str, Any] | None = None,
+        history: list | None = None,
     ) -> Suggestion:
         """Ask the endpoint (one non-streamed request) and cut the answer into cells.
 
@@ -801,7 +803,12 @@ class OpenAICompatibleEngine:
             Token budget of the data cards; the settings' default when
             omitted, capped at their maximum.
         extra : dict, optional
-            Task facts (``target``, ``focus``; ``explain``'s model facts).
+            Task facts (``target``, ``focus``; ``explain``'s model facts;
+            ``schema_library`` for the tasks that write checks).
+        history : list of dict, optional
+            Earlier turns of the conversation (``{"role", "content"}``,
+            oldest first), sent between the system message and the new
+            request; see :func:`jupyterlab_llmds.prompts.base.checked_history`.
 
         Returns
         -------
@@ -816,7 +823,7 @@ class OpenAICompatibleEngine:
         UnknownTaskError, ValueError
             For an unknown task, no cards, unusable budget or ``extra``.
         """
-        request = self.request(cards, task, instructions, notebook_cells, budget, extra)
+        request = self.request(cards, task, instructions, notebook_cells, budget, extra, history)
         openai = openai_module()
         settings, model = request["settings"], request["model"]
         client = self.client(settings)
@@ -887,12 +894,13 @@ class OpenAICompatibleEngine:
         *,
         budget: int | None = None,
         extra: Mapping[str, Any] | None = None,
+        history: list | None = None,
     ) -> AnswerStream:
         """Ask the endpoint for a streamed answer; iterate the result for the text deltas.
 
         Parameters
         ----------
-        cards, task, instructions, notebook_cells, budget, extra
+        cards, task, instructions, notebook_cells, budget, extra, history
             As for :meth:`suggest`.
         cancel : threading.Event, optional
             Checked before each line of the stream; when set, the HTTP
@@ -913,7 +921,7 @@ class OpenAICompatibleEngine:
             The checks that need no request raise here; request and stream
             failures raise from the iteration.
         """
-        request = self.request(cards, task, instructions, notebook_cells, budget, extra)
+        request = self.request(cards, task, instructions, notebook_cells, budget, extra, history)
         return AnswerStream(self, request, cancel)
 
 

@@ -9,7 +9,9 @@ Every task module (:mod:`.clean`, :mod:`.features`, :mod:`.validate`,
   left unmodified, code in fenced ``python`` blocks), and notes when a card
   is sampled or its values redacted (placeholders must never be written into
   code);
-* one **user** message: the data cards rendered by
+* the earlier turns of the conversation, when there are any (the user's
+  words and the answers, oldest first, trimmed by :func:`checked_history`);
+* one new **user** message: the data cards rendered by
   :func:`jupyterlab_llmds.kernel.prompt.render_prompt` within the budget,
   then the notebook cells given as context, each fenced and labelled as data,
   not instructions; then the task's template; then the user's own words.
@@ -35,6 +37,12 @@ from ..kernel.prompt import DEFAULT_BUDGET, estimate_tokens, fenced, render_prom
 MIN_CARD_SHARE = 100
 #: Characters kept of one notebook cell (a cell longer than that is cut, with a mark).
 MAX_NOTEBOOK_CELL_CHARACTERS = 2000
+#: Most earlier chat messages (user or assistant) sent with a request; older ones are dropped first.
+MAX_HISTORY_TURNS = 20
+#: Most characters of earlier chat messages sent with a request, all turns together.
+MAX_HISTORY_CHARACTERS = 60_000
+#: Roles an earlier chat message may have.
+HISTORY_ROLES = ("user", "assistant")
 
 SYSTEM_ROLE = (
     "You are a careful senior data scientist pairing with the user in a Jupyter notebook. "
@@ -225,6 +233,60 @@ def checked_extra(task_module: Any, extra: Mapping[str, Any] | None) -> dict:
     return extra
 
 
+def checked_history(history: Iterable[Any] | None) -> list[dict]:
+    """Earlier chat turns, checked and trimmed to :data:`MAX_HISTORY_TURNS` and :data:`MAX_HISTORY_CHARACTERS`.
+
+    Parameters
+    ----------
+    history : iterable of dict, optional
+        ``{"role": "user" | "assistant", "content": str}`` turns, oldest
+        first.
+
+    Returns
+    -------
+    list of dict
+        The newest turns that fit, oldest first, as plain
+        ``{"role", "content"}`` dicts: older turns are dropped first (a turn
+        is never cut in the middle), empty turns are left out, and a
+        leading assistant turn whose question was dropped goes too.
+
+    Raises
+    ------
+    ValueError
+        With a sentence naming the turn that is not a ``{"role", "content"}``
+        object with a known role and a string content.
+    """
+    if history is None:
+        return []
+    if isinstance(history, (str, bytes, Mapping)):
+        raise ValueError(
+            '"history" must be a list of {"role": "user" or "assistant", "content": text} turns, oldest first.'
+        )
+    turns = []
+    for number, turn in enumerate(history, start=1):
+        if not isinstance(turn, Mapping):
+            raise ValueError(f'Turn {number} of "history" is not an object like {{"role": "user", "content": "..."}}.')
+        role, content = turn.get("role"), turn.get("content")
+        if role not in HISTORY_ROLES:
+            raise ValueError(f'Turn {number} of "history" has the role {role!r}; the roles are "user" and "assistant".')
+        if not isinstance(content, str):
+            raise ValueError(f'Turn {number} of "history" needs its "content" as text.')
+        if content.strip():
+            turns.append({"role": role, "content": content})
+    kept: list[dict] = []
+    characters = 0
+    for turn in reversed(turns):
+        if len(kept) == MAX_HISTORY_TURNS or characters + len(turn["content"]) > MAX_HISTORY_CHARACTERS:
+            break
+        kept.append(turn)
+        characters += len(turn["content"])
+    kept.reverse()
+    # an answer whose question was dropped would be read as coming from nowhere
+    while kept and kept[0]["role"] == "assistant":
+        kept.pop(0)
+    return kept
+
+
 def build_messages(
     task: str,
     cards: list[Mapping[str, Any]],
@@ -232,6 +294,7 @@ def build_messages(
     notebook_cells: Iterable[str] | None = None,
     budget: int = DEFAULT_BUDGET,
     extra: Mapping[str, Any] | None = None,
+    history: Iterable[Mapping[str, Any]] | None = None,
 ) -> list[dict]:
     """The chat messages that ask a model to do ``task`` on the frames the ``cards`` describe.
 
@@ -253,20 +316,28 @@ def build_messages(
         share, at least 100 tokens).
     extra : dict, optional
         Task-specific facts: ``target`` (the column to predict) and
-        ``focus`` (columns the user named) for every task, and what
-        :mod:`.explain` documents for ``explain``.
+        ``focus`` (columns the user named) for every task, what
+        :mod:`.explain` documents for ``explain``, and ``schema_library``
+        (``"pandas"``, ``"pandera"``, ``"great_expectations"``: how the
+        checks are written) for ``clean``, ``features`` and ``validate``.
+    history : iterable of dict, optional
+        Earlier turns of the conversation, ``{"role": "user" | "assistant",
+        "content": str}``, oldest first; trimmed by :func:`checked_history`
+        and put between the system message and the new user message, which
+        alone carries the fresh cards.
 
     Returns
     -------
     list of dict
-        ``[{"role": "system", "content": ...}, {"role": "user", "content": ...}]``.
+        ``[{"role": "system", "content": ...}, *history, {"role": "user", "content": ...}]``.
 
     Raises
     ------
     UnknownTaskError
         For a task without a template.
     ValueError
-        For no cards, or ``extra`` keys the task does not use.
+        For no cards, ``extra`` keys the task does not use, or a malformed
+        ``history``.
     """
     from . import TASKS
 
@@ -288,6 +359,7 @@ def build_messages(
     sections.append(request_section(task_module, instructions))
     return [
         {"role": "system", "content": system_message(task_module, cards)},
+        *checked_history(history),
         {"role": "user", "content": "\n\n".join(sections)},
     ]
 

@@ -5,14 +5,23 @@ from __future__ import annotations
 from typing import Any, Mapping
 
 from .base import frames_phrase
+from .checks import SCHEMA_LIBRARY_KEY, schema_library_of, validation_cell_text
 
 TASK = "clean"
 DEFAULT_REQUEST = "Clean the frame: fix every issue the card flags."
-EXTRA_KEYS: tuple = ()
+EXTRA_KEYS: tuple = (SCHEMA_LIBRARY_KEY,)
+
+#: What a cleaning promises, which its validation cell checks.
+PROMISES = (
+    "dtypes converted, no missing values left where values were filled, the null tokens gone, surrounding "
+    "whitespace stripped, categories normalised to the canonical spellings, no duplicate rows or keys where they "
+    "were dropped, values in plausible ranges (from the card's statistics), and the row count changed exactly as "
+    "the code says"
+)
 
 
 def task_text(frames: list[str], extra: Mapping[str, Any], cards: list[Mapping[str, Any]]) -> str:
-    """What the model must do for ``clean``."""
+    """What the model must do for ``clean``; ``extra["schema_library"]`` chooses how the final checks are written."""
     first = frames[0]
     return "\n".join(
         [
@@ -28,8 +37,7 @@ def task_text(frames: list[str], extra: Mapping[str, Any], cards: list[Mapping[s
             "format the card gives, `errors='coerce'`); yes/no text to booleans; sentinel codes to NA; "
             "duplicate rows and duplicate keys (say which you keep). Leave outliers in place and only "
             "report them unless the user asks otherwise.",
-            f"3. A final code block that checks the result: `{first}_clean.dtypes`, the null counts per "
-            "column, and how many values each conversion could not read.",
+            "3. " + validation_cell_text(f"{first}_clean", first, PROMISES, schema_library_of(extra)),
             "Fix only what the card shows; do not rename or drop columns unless the user asks.",
         ]
     )

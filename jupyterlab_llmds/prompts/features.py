@@ -5,14 +5,22 @@ from __future__ import annotations
 from typing import Any, Mapping
 
 from .base import frames_phrase, target_column
+from .checks import SCHEMA_LIBRARY_KEY, schema_library_of, validation_cell_text
 
 TASK = "features"
 DEFAULT_REQUEST = "Suggest useful features for modelling and write the code that adds them."
-EXTRA_KEYS: tuple = ()
+EXTRA_KEYS: tuple = (SCHEMA_LIBRARY_KEY,)
+
+#: What feature code promises, which its validation cell checks.
+PROMISES = (
+    "each new column present with the dtype intended, no missing values beyond those its source columns had, "
+    "values in the range they must have (ratios finite, flags boolean or 0/1, bins among their labels, "
+    "encodings only of the categories the card shows), the row count unchanged and the original columns unchanged"
+)
 
 
 def task_text(frames: list[str], extra: Mapping[str, Any], cards: list[Mapping[str, Any]]) -> str:
-    """What the model must do for ``features``."""
+    """What the model must do for ``features``; ``extra["schema_library"]`` chooses how the final checks are written."""
     first = frames[0]
     target = target_column(extra, cards)
     lines = [
@@ -24,7 +32,7 @@ def task_text(frames: list[str], extra: Mapping[str, Any], cards: list[Mapping[s
         "differences and log1p of skewed positive numbers; bins of wide numeric ranges; text lengths and "
         "counts; flags for missing values that look informative; frequency or one-hot encodings of "
         "low-cardinality categories (at most the categories the card shows).",
-        "3. A final code block showing the new columns' dtypes and a few rows.",
+        "3. " + validation_cell_text(f"{first}_features", first, PROMISES, schema_library_of(extra)),
         "Columns that are text but hold numbers or dates must be converted first (the card flags them). "
         "Do not derive features from ID-like columns.",
     ]

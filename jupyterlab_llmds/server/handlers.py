@@ -19,7 +19,7 @@ from tornado import web
 from tornado.iostream import StreamClosedError
 
 from ..config import LlmdsSettings
-from . import service
+from . import preview_service, service
 from .bridge import KernelBridge
 from .errors import LlmdsError
 
@@ -129,20 +129,33 @@ class CardHandler(LlmdsHandler):
         self.answer(payload)
 
 
-class ChatHandler(LlmdsHandler):
-    """``POST /llmds/chat``: a streamed answer, one JSON object per line (``application/x-ndjson``).
+class NdjsonStreamHandler(LlmdsHandler):
+    """Base of the streamed routes: one JSON object per line (``application/x-ndjson``), flushed as made.
 
-    Errors found before the first byte (bad body, kernel, frame, unknown
-    task, model settings) are plain JSON error answers with their HTTP
-    status; once the 200 stream has started, an engine failure is an
-    ``{"type": "error"}`` line followed by ``{"type": "done"}``. When the
-    browser drops the request the engine's ``cancel`` event is set, which
-    closes the upstream stream to the model.
+    When the client goes away (tornado's ``on_connection_close``, or a
+    failed write), ``cancel`` is set so the work behind the stream stops
+    (and closes its request to the model), and nothing more is written.
     """
 
     cancel: threading.Event | None = None
     #: Whether the client has gone (no more lines are written then).
     client_gone = False
+
+    def start_stream(self) -> threading.Event:
+        """Set the 200 status and streaming headers; return the new ``cancel`` event."""
+        self.cancel = threading.Event()
+        self.set_status(200)
+        self.set_header("Content-Type", "application/x-ndjson")
+        self.set_header("Cache-Control", "no-cache")
+        self.set_header("X-Accel-Buffering", "no")  # no buffering in an nginx proxy
+        return self.cancel
+
+    async def end_stream(self) -> None:
+        """Finish the answer (quietly when the client has gone)."""
+        try:
+            await self.finish(set_content_type="application/x-ndjson")
+        except StreamClosedError:
+            pass
 
     def on_connection_close(self) -> None:
         """The client went away: stop the engine (and its upstream request)."""
@@ -165,6 +178,18 @@ class ChatHandler(LlmdsHandler):
             return False
         return True
 
+
+class ChatHandler(NdjsonStreamHandler):
+    """``POST /llmds/chat``: a streamed answer, one JSON object per line (``application/x-ndjson``).
+
+    Errors found before the first byte (bad body, kernel, frame, unknown
+    task, model settings) are plain JSON error answers with their HTTP
+    status; once the 200 stream has started, an engine failure is an
+    ``{"type": "error"}`` line followed by ``{"type": "done"}``. When the
+    browser drops the request the engine's ``cancel`` event is set, which
+    closes the upstream stream to the model.
+    """
+
     @web.authenticated
     @authorized("execute")
     async def post(self) -> None:
@@ -175,11 +200,7 @@ class ChatHandler(LlmdsHandler):
         except LlmdsError as error:
             self.answer_error(error)
             return
-        self.cancel = threading.Event()
-        self.set_status(200)
-        self.set_header("Content-Type", "application/x-ndjson")
-        self.set_header("Cache-Control", "no-cache")
-        self.set_header("X-Accel-Buffering", "no")  # no buffering in an nginx proxy
+        self.start_stream()
         if await self.send_line(service.chat_start_event(plan)):
             events = service.chat_events(plan, request, self.cancel)
             try:
@@ -198,7 +219,36 @@ class ChatHandler(LlmdsHandler):
             finally:
                 await events.aclose()
             await self.send_line({"type": "done"})
+        await self.end_stream()
+
+
+class PreviewHandler(NdjsonStreamHandler):
+    """``POST /llmds/preview``: preview a cell on a copy of a frame, and repair it, as JSON lines.
+
+    Errors found before the first byte (bad body, model settings, kernel,
+    frame) are plain JSON error answers with their HTTP status; the lines
+    (``start``, ``safety``, ``attempt``, ``repairing``, ``error``, ``done``)
+    come from :mod:`.preview_service`. A client that goes away stops the
+    repair loop and a model request in flight.
+    """
+
+    @web.authenticated
+    @authorized("execute")
+    async def post(self) -> None:
+        """Stream the preview of ``{"kernel", "frame", "code", "task", "repair", "allow_flagged"}``."""
         try:
-            await self.finish(set_content_type="application/x-ndjson")
-        except StreamClosedError:
-            pass
+            request = preview_service.parse_preview_body(self.request.body)
+            plan = await preview_service.prepare_preview(self.bridge(), request, self.llmds_settings())
+        except LlmdsError as error:
+            self.answer_error(error)
+            return
+        cancel = self.start_stream()
+        if await self.send_line(preview_service.preview_start_event(plan, request)):
+            events = preview_service.preview_events(plan, request, self.bridge(), cancel)
+            try:
+                async for event in events:
+                    if not await self.send_line(event):
+                        break
+            finally:
+                await events.aclose()
+        await self.end_stream()

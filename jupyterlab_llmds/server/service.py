@@ -13,7 +13,14 @@ from dataclasses import dataclass
 
 from .. import __version__
 from ..config import ConfigurationError, LlmdsSettings
-from .bridge import KernelBridge
+from ..kernel.schema_libraries import (
+    DEFAULT_SCHEMA_LIBRARY,
+    SCHEMA_LIBRARIES,
+    SCHEMA_TASKS,
+    checked_schema_library,
+    unsupported_library_message,
+)
+from .bridge import KernelBridge, python_literal
 from .errors import LlmdsError
 
 
@@ -24,6 +31,7 @@ class SuggestRequest:
     kernel: str
     frame: str
     task: str
+    schema_library: str = DEFAULT_SCHEMA_LIBRARY
 
 
 def bad_request(message: str) -> LlmdsError:
@@ -39,13 +47,68 @@ def required_text(body: dict, field: str) -> str:
     return value.strip()
 
 
+def schema_field(body: dict) -> str:
+    """The optional ``"schema"`` field: the library the checks are written in (``pandas`` when absent)."""
+    try:
+        return checked_schema_library(body.get("schema"))
+    except ValueError:
+        raise bad_request(
+            f'"schema" must be one of {", ".join(SCHEMA_LIBRARIES)} (the library the checks are written in), '
+            f"not {body.get('schema')!r}."
+        ) from None
+
+
+def schema_extra(task: str, library: str) -> dict:
+    """The engine's ``extra`` for the schema library: empty for plain pandas and for tasks that write no checks."""
+    if library == DEFAULT_SCHEMA_LIBRARY or task not in SCHEMA_TASKS:
+        return {}
+    return {"schema_library": library}
+
+
+#: Seconds to wait for the kernel to say whether a schema library is installed (no import: quick).
+SCHEMA_CHECK_TIMEOUT = 10.0
+
+
+async def check_schema_library(bridge: KernelBridge, kernel_id: str, engine: object, library: str) -> None:
+    """Refuse a schema library the engine cannot write or the kernel cannot run, before any card or model call.
+
+    The generated checks run in the kernel, so the kernel is asked (through
+    the bridge, with :func:`jupyterlab_llmds.kernel.schema_libraries.schema_library_json`);
+    the server never imports the library.
+
+    Raises
+    ------
+    LlmdsError
+        ``bad_request`` (400) when the engine does not write checks in that
+        library, ``schema_not_installed`` (409) when the kernel lacks it (the
+        message says what to ``%pip install``), else the bridge's errors.
+    """
+    supported = tuple(getattr(engine, "schema_libraries", SCHEMA_LIBRARIES))
+    if library not in supported:
+        raise bad_request(unsupported_library_message(getattr(engine, "name", "chosen"), library, supported))
+    expression = (
+        "__import__('jupyterlab_llmds.kernel.schema_libraries', fromlist=['schema_libraries'])"
+        f".schema_library_json({python_literal(library)})"
+    )
+    report = await bridge.evaluate(kernel_id, expression, timeout=SCHEMA_CHECK_TIMEOUT, retry="ask again")
+    if report.get("status") != "ok":
+        raise LlmdsError(
+            "kernel_error", 502, f"The kernel could not say whether {library} is installed: {report.get('message')}"
+        )
+    if not report.get("available"):
+        raise LlmdsError("schema_not_installed", 409, str(report.get("message")))
+
+
 def parse_suggest_body(raw_body: bytes | str) -> SuggestRequest:
     """Validate the JSON body of ``POST /llmds/suggest``.
 
     Parameters
     ----------
     raw_body : bytes or str
-        The request body, ``{"kernel": ID, "frame": "df", "task": "clean"}``.
+        The request body, ``{"kernel": ID, "frame": "df", "task": "clean"}``,
+        with optionally ``"schema": "pandas" | "pandera" | "great_expectations"``
+        (the library the checks of ``clean`` / ``features`` / ``validate``
+        are written in; other tasks ignore it).
 
     Returns
     -------
@@ -54,8 +117,8 @@ def parse_suggest_body(raw_body: bytes | str) -> SuggestRequest:
     Raises
     ------
     LlmdsError
-        ``bad_request`` (400) for invalid JSON, a non-object, or a missing or
-        empty ``kernel`` / ``frame`` / ``task``.
+        ``bad_request`` (400) for invalid JSON, a non-object, a missing or
+        empty ``kernel`` / ``frame`` / ``task``, or an unknown ``schema``.
     """
     try:
         body = json.loads(raw_body or b"")
@@ -67,6 +130,7 @@ def parse_suggest_body(raw_body: bytes | str) -> SuggestRequest:
         kernel=required_text(body, "kernel"),
         frame=required_text(body, "frame"),
         task=required_text(body, "task"),
+        schema_library=schema_field(body),
     )
 
 
@@ -217,10 +281,12 @@ async def suggest_answer(bridge: KernelBridge, request: SuggestRequest, settings
     Raises
     ------
     LlmdsError
-        ``unknown_task`` (400) besides the bridge's errors.
+        ``unknown_task`` (400), ``bad_request`` (400) and
+        ``schema_not_installed`` (409) for a schema library the engine or the
+        kernel lacks, besides the bridge's errors.
     """
     from ..config import ConfigurationError
-    from ..engines.base import EngineError, UnknownTaskError, get_engine
+    from ..engines.base import EngineError, UnknownTaskError, get_engine, user_tasks
     from ..suggestion import suggest_from_cards
 
     settings = settings or LlmdsSettings()
@@ -232,17 +298,26 @@ async def suggest_answer(bridge: KernelBridge, request: SuggestRequest, settings
         raise LlmdsError("engine_config", 500, f"The model settings of this server cannot be used: {error}") from error
     # Refuse an unknown task before bothering the kernel, when the engine
     # says which tasks it knows; otherwise the engine itself refuses below.
-    known_tasks = sorted(getattr(engine, "tasks", None) or [])
+    known_tasks = user_tasks(engine)
     if known_tasks and request.task not in known_tasks:
         raise LlmdsError(
             "unknown_task", 400, f"Unknown task {request.task!r}; the tasks are: {', '.join(known_tasks)}."
         )
+    extra = schema_extra(request.task, request.schema_library)
+    if extra:
+        await check_schema_library(bridge, request.kernel, engine, request.schema_library)
     mode, _, _ = resolved_card_options(settings, None, None)
     card = await bridge.card(request.kernel, request.frame, privacy=mode, exclude=list(settings.excluded_columns))
+
+    def write():
+        if extra:
+            return engine.suggest([card], request.task, None, extra=extra)
+        return suggest_from_cards([card], task=request.task, engine=engine)
+
     try:
         # In a worker thread: an engine may take a while (or call a remote
         # model later), and the server's event loop serves everyone else.
-        suggestion = await asyncio.to_thread(suggest_from_cards, [card], task=request.task, engine=engine)
+        suggestion = await asyncio.to_thread(write)
     except UnknownTaskError as error:
         raise LlmdsError("unknown_task", 400, str(error)) from error
     except EngineError as error:
@@ -274,6 +349,9 @@ class ChatRequest:
     task: str
     message: str = ""
     notebook_cells: tuple[str, ...] = ()
+    #: Earlier turns ``{"role", "content"}``, oldest first, already trimmed.
+    history: tuple[dict, ...] = ()
+    schema_library: str = DEFAULT_SCHEMA_LIBRARY
 
 
 @dataclass(frozen=True)
@@ -293,13 +371,18 @@ def parse_chat_body(raw_body: bytes | str) -> ChatRequest:
     ----------
     raw_body : bytes or str
         ``{"kernel": ID, "frames": ["df", ...], "task": "ask", "message": "...",
-        "notebook_cells": ["source", ...]}``; ``message`` and
-        ``notebook_cells`` are optional, except that ``ask`` needs a message.
+        "notebook_cells": ["source", ...], "history": [{"role": "user" |
+        "assistant", "content": "..."}, ...], "schema": "pandera"}``;
+        everything after ``task`` is optional, except that ``ask`` needs a
+        message.
 
     Returns
     -------
     ChatRequest
-        Frame names stripped, duplicates dropped (first kept).
+        Frame names stripped, duplicates dropped (first kept); the history
+        trimmed to its newest turns (see
+        :func:`jupyterlab_llmds.prompts.base.checked_history`), not refused
+        for length.
 
     Raises
     ------
@@ -346,7 +429,15 @@ def parse_chat_body(raw_body: bytes | str) -> ChatRequest:
         raise bad_request('"notebook_cells" must be a list of cell sources (strings).')
     if len(cells) > CHAT_MAX_NOTEBOOK_CELLS:
         raise bad_request(f'"notebook_cells" may hold at most {CHAT_MAX_NOTEBOOK_CELLS} cells.')
-    return ChatRequest(kernel, tuple(names), task, message.strip(), tuple(cells))
+    from ..prompts.base import checked_history
+
+    try:
+        history = checked_history(body.get("history"))
+    except ValueError as error:
+        raise bad_request(str(error)) from None
+    return ChatRequest(
+        kernel, tuple(names), task, message.strip(), tuple(cells), tuple(history), schema_field(body)
+    )
 
 
 async def prepare_chat(bridge: KernelBridge, request: ChatRequest, settings: LlmdsSettings | None = None) -> ChatPlan:
@@ -363,16 +454,18 @@ async def prepare_chat(bridge: KernelBridge, request: ChatRequest, settings: Llm
     LlmdsError
         ``engine_config`` (500) for unusable model settings, ``unknown_task``
         (400) when the engine lacks the task (checked before the kernel is
-        asked), else the bridge's errors (``frame_not_found`` ...).
+        asked), ``bad_request`` (400) / ``schema_not_installed`` (409) for a
+        schema library the engine or the kernel lacks, else the bridge's
+        errors (``frame_not_found`` ...).
     """
-    from ..engines.base import get_engine
+    from ..engines.base import get_engine, user_tasks
 
     settings = settings or LlmdsSettings()
     try:
         engine = get_engine(None, settings)
     except ConfigurationError as error:
         raise LlmdsError("engine_config", 500, f"The model settings of this server cannot be used: {error}") from error
-    known_tasks = sorted(getattr(engine, "tasks", None) or [])
+    known_tasks = user_tasks(engine)
     if request.task not in known_tasks:
         hint = " (configure a model for the other tasks)" if engine.name == "builtin" else ""
         raise LlmdsError(
@@ -380,6 +473,8 @@ async def prepare_chat(bridge: KernelBridge, request: ChatRequest, settings: Llm
             400,
             f"The {engine.name} engine cannot do task {request.task!r}; it does: {', '.join(known_tasks)}{hint}.",
         )
+    if schema_extra(request.task, request.schema_library):
+        await check_schema_library(bridge, request.kernel, engine, request.schema_library)
     mode, _, _ = resolved_card_options(settings, None, None)
     cards = []
     for frame in request.frames:
@@ -424,14 +519,22 @@ def chat_engine_events(plan: ChatPlan, request: ChatRequest, cancel: threading.E
     from ..engines.base import EngineError, UnknownTaskError
 
     engine, cards = plan.engine, plan.cards
+    # only what there is: engines that take no extra or history keep working
+    context: dict = {}
+    extra = schema_extra(request.task, request.schema_library)
+    if extra:
+        context["extra"] = extra
     try:
         if hasattr(engine, "stream"):
+            if request.history:
+                context["history"] = [dict(turn) for turn in request.history]
             stream = engine.stream(
                 cards,
                 request.task,
                 instructions=request.message or None,
                 notebook_cells=list(request.notebook_cells) or None,
                 cancel=cancel,
+                **context,
             )
             try:
                 for delta in stream:
@@ -443,7 +546,8 @@ def chat_engine_events(plan: ChatPlan, request: ChatRequest, cancel: threading.E
                 return
             cells, usage, notes = stream.cells(), stream.usage, list(stream.notes)
         else:
-            suggestion = engine.suggest(cards, request.task, instructions=request.message or None)
+            # the built-in engine writes from the cards alone: the history does not change its answer
+            suggestion = engine.suggest(cards, request.task, instructions=request.message or None, **context)
             cells, usage, notes = suggestion.cells, suggestion.usage, list(suggestion.notes)
             text = cells_as_markdown(cells)
             if text:

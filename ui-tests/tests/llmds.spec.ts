@@ -135,7 +135,8 @@ test.describe('Data co-pilot', () => {
 
     const after = await notebookState(page);
     const inserted = after.cells.length - before.cells.length;
-    expect(inserted).toBeGreaterThanOrEqual(2);
+    // The plan, the cleaning code, then the checks of what it promised.
+    expect(inserted).toBe(4);
     const first = before.active + 1;
     const added = after.cells.slice(first, first + inserted);
     // In order: it starts with an explanation, and there is code.

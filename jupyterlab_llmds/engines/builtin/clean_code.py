@@ -38,8 +38,6 @@ def write_clean_code(plan: CleanPlan) -> str:
         a printed summary of the changes.
     """
     blocks = [imports(plan), HELPERS, start_block(plan)]
-    if plan.duplicates:
-        blocks.append(duplicates_block(plan))
     for column_plan in plan.columns:
         # columns about to be dropped still get their null tokens replaced: the
         # drop step re-checks emptiness on the real data
@@ -49,6 +47,10 @@ def write_clean_code(plan: CleanPlan) -> str:
     drops = drop_block(plan)
     if drops:
         blocks.append(drops)
+    if plan.duplicates:
+        # last: rows that differed only by a spelling, spaces or a null token
+        # are the same record once the steps above fixed those
+        blocks.append(duplicates_block(plan))
     blocks.append(REPORT.format(target=plan.target))
     if plan.is_series:
         blocks.append(f"{plan.target} = {plan.target}.iloc[:, 0] if {plan.target}.shape[1] == 1 else {plan.target}")
@@ -81,7 +83,8 @@ def duplicates_block(plan: CleanPlan) -> str:
     target = plan.target
     return "\n".join(
         [
-            f"# Exact duplicate rows (the card found {plan.duplicates['count']}): keep the first of each.",
+            f"# Exact duplicate rows (the card found {plan.duplicates['count']}; the fixes above may make more): "
+            "keep the first of each.",
             f"rows_before = len({target})",
             f"{target} = {target}.drop_duplicates()",
             f'changes.append(("rows", "dropped exact duplicate rows", rows_before - len({target}), 0))',

@@ -54,7 +54,8 @@ def write_clean_markdown(plan: CleanPlan, instructions: str | None = None) -> st
     lines += [
         "",
         "At the end the cell prints the shape before and after, and for every column what changed and how many "
-        "values did not parse and became missing.",
+        "values did not parse and became missing. The validation cells after it check that "
+        f"`{plan.target}` holds what this plan promises: run them after this one.",
     ]
     return "\n".join(lines)
 

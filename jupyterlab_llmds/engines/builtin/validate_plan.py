@@ -103,6 +103,16 @@ def number_text(value) -> str:
     return f"{value:g}" if isinstance(value, float) else str(value)
 
 
+def may_hold_nulls(column_plan: ColumnPlan) -> bool:
+    """Whether the column may hold missing values after the cleaning.
+
+    The card's null counts are exact (sampled or not); only null tokens and
+    conversions (values that do not parse) make new missing values.
+    """
+    nulls = column_plan.column.get("nulls")
+    return not (nulls == 0 and not column_plan.null_tokens and not column_plan.conversion)
+
+
 def column_dtype_kind(column: dict) -> str | None:
     """``numeric``/``datetime``/``boolean`` when the card's dtype already is one (else ``None``)."""
     dtype = str(column.get("dtype", ""))
