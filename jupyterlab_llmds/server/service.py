@@ -22,6 +22,7 @@ from ..kernel.schema_libraries import (
 )
 from .bridge import KernelBridge, python_literal
 from .errors import LlmdsError
+from .streaming import WorkerFailed, events_in_thread
 
 
 @dataclass(frozen=True)
@@ -573,56 +574,20 @@ def chat_engine_events(plan: ChatPlan, request: ChatRequest, cancel: threading.E
         }
 
 
-#: Marks the end of the worker's lines in the queue.
-_CHAT_END = object()
+#: The chat worker's unexpected failure (the original exception is its ``__cause__``).
+ChatWorkerFailed = WorkerFailed
 
 
-class ChatWorkerFailed(Exception):
-    """An unexpected exception in the chat worker thread (the original is its ``__cause__``)."""
+def chat_events(plan: ChatPlan, request: ChatRequest, cancel: threading.Event):
+    """:func:`chat_engine_events` run in a worker thread, handed over line by line (an async generator).
 
-
-async def chat_events(plan: ChatPlan, request: ChatRequest, cancel: threading.Event):
-    """:func:`chat_engine_events` run in a worker thread, handed over line by line through an asyncio queue.
-
-    Closing this async generator early (the client went away) sets ``cancel``,
-    which makes the engine close its upstream stream.
+    Closing it early (the client went away) sets ``cancel``, which makes the
+    engine close its upstream stream.
 
     Raises
     ------
     ChatWorkerFailed
         When the worker hit an unexpected exception (the caller logs it).
     """
-    loop = asyncio.get_running_loop()
-    queue: asyncio.Queue = asyncio.Queue()
-
-    def hand_over(item: object) -> None:
-        try:
-            loop.call_soon_threadsafe(queue.put_nowait, item)
-        except RuntimeError:  # the loop is gone (server shutting down)
-            cancel.set()
-
-    def work() -> None:
-        events = chat_engine_events(plan, request, cancel)
-        try:
-            for event in events:
-                if cancel.is_set():
-                    break
-                hand_over(event)
-            events.close()
-        except BaseException as error:  # noqa: BLE001 - handed to the event loop, logged there
-            hand_over(error)
-        finally:
-            hand_over(_CHAT_END)
-
-    threading.Thread(target=work, name="llmds-chat", daemon=True).start()
-    try:
-        while True:
-            item = await queue.get()
-            if item is _CHAT_END:
-                return
-            if isinstance(item, BaseException):
-                raise ChatWorkerFailed("the chat engine failed unexpectedly") from item
-            yield item
-    finally:
-        # harmless once the worker has ended; stops the upstream stream when the caller left early
-        cancel.set()
+    # looked up at call time, so the module's function is the one that runs
+    return events_in_thread(lambda: chat_engine_events(plan, request, cancel), cancel, "llmds-chat")
