@@ -56,6 +56,15 @@ def server_config(llmds_settings: dict | None = None) -> Config:
 
 
 @pytest.fixture
+def chat():
+    """A real chat-completions server on 127.0.0.1 for one test (see ``chat_server.py``)."""
+    from chat_server import ChatServer
+
+    with ChatServer() as server:
+        yield server
+
+
+@pytest.fixture
 def jp_server_config():
     """The suite's server config (see :func:`server_config`)."""
     return server_config()

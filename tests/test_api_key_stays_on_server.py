@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from chat_server import ChatServer, Reply, error_body
+from chat_server import Reply, error_body
 from conftest import kernel_session, server_config
 from jupyter_server.utils import url_path_join
 from tornado.httpclient import AsyncHTTPClient
@@ -38,12 +38,6 @@ def requests_for(kernel_id: str) -> dict[str, tuple[str, str, dict | None]]:
         "chat": ("POST", "", {"kernel": kernel_id, "frames": ["df"], "task": "ask", "message": "Which columns are text?"}),
         "preview": ("POST", "", {"kernel": kernel_id, "frame": "df", "code": "df_clean = df['missing_column']\n"}),
     }
-
-
-@pytest.fixture
-def chat():
-    with ChatServer() as server:
-        yield server
 
 
 @pytest.fixture

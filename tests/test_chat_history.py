@@ -9,7 +9,7 @@ history that is too long is trimmed (oldest turns first), not refused.
 from __future__ import annotations
 
 import pytest
-from chat_server import ChatServer, Reply
+from chat_server import Reply
 from conftest import kernel_session, server_config
 from test_chat_route import API_KEY, FRAMES, post_chat, types_of
 
@@ -21,12 +21,6 @@ HISTORY = [
     {"role": "user", "content": "And which one holds personal data?"},
     {"role": "assistant", "content": "`email` holds addresses; keep it out of the model's features."},
 ]
-
-
-@pytest.fixture
-def chat():
-    with ChatServer() as server:
-        yield server
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ import json
 import time
 
 import pytest
-from chat_server import ChatServer, Reply
+from chat_server import Reply
 from conftest import assert_no_traceback, kernel_session, server_config
 from jupyter_server.utils import url_path_join
 from tornado.httpclient import AsyncHTTPClient
@@ -38,13 +38,6 @@ df_clean["price"] = pd.to_numeric(df_clean["price"].str.replace(r"[$,]", "", reg
 """
 
 QUESTION = "Which columns should become numbers before I join df to orders?"
-
-
-@pytest.fixture
-def chat():
-    """A real chat-completions server on 127.0.0.1 for this test."""
-    with ChatServer() as server:
-        yield server
 
 
 @pytest.fixture

@@ -326,12 +326,6 @@ async def test_the_suggest_route_writes_pandera_and_checks_the_kernel(jp_fetch, 
 
 
 @pytest.fixture
-def chat():
-    with ChatServer() as server:
-        yield server
-
-
-@pytest.fixture
 def jp_server_config(request):
     """A configured model for the tests that take ``chat``; the built-in engine otherwise."""
     if "chat" not in request.fixturenames:

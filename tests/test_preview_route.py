@@ -14,7 +14,7 @@ import json
 import time
 
 import pytest
-from chat_server import ChatServer, Reply
+from chat_server import Reply
 from conftest import kernel_session, server_config
 from jupyter_server.utils import url_path_join
 from tornado.httpclient import AsyncHTTPClient
@@ -57,13 +57,6 @@ is_category = isinstance(df_clean["city"].dtype, pd.CategoricalDtype)"""
 def fenced(code: str) -> str:
     """A model's answer holding ``code`` in one python block."""
     return f"The cell needed a fix.\n\n```python\n{code}\n```\n"
-
-
-@pytest.fixture
-def chat():
-    """A real chat-completions server on 127.0.0.1 for this test."""
-    with ChatServer() as server:
-        yield server
 
 
 @pytest.fixture

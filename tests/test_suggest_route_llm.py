@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from chat_server import ChatServer, Reply
+from chat_server import Reply
 from conftest import assert_no_traceback, kernel_session, server_config
 
 FRAME = """
@@ -24,13 +24,6 @@ df_clean = df.copy()
 df_clean["price"] = pd.to_numeric(df_clean["price"].str.replace(r"[$,]", "", regex=True), errors="coerce")
 ```
 """
-
-
-@pytest.fixture
-def chat():
-    """A real chat-completions server on 127.0.0.1 for this test."""
-    with ChatServer() as server:
-        yield server
 
 
 @pytest.fixture

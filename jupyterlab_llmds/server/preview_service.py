@@ -25,7 +25,7 @@ from typing import Any, AsyncIterator, Callable, Iterator
 from ..config import ConfigurationError, LlmdsSettings
 from .bridge import KernelBridge, entry_expression
 from .errors import LlmdsError
-from .service import bad_request, required_text, resolved_card_options
+from .service import bad_request, json_object_body, required_text, resolved_card_options
 from .streaming import WorkerFailed, events_in_thread
 
 log = logging.getLogger(__name__)
@@ -95,14 +95,7 @@ def parse_preview_body(raw_body: bytes | str) -> PreviewRequest:
     """
     from ..prompts import INTERNAL_TASKS, TASKS
 
-    try:
-        body = json.loads(raw_body or b"")
-    except (TypeError, ValueError, UnicodeDecodeError) as error:
-        raise bad_request(f"The request body is not valid JSON ({error}).") from error
-    if not isinstance(body, dict):
-        raise bad_request(
-            'The request body must be a JSON object like {"kernel": ..., "frame": "df", "code": "df_clean = ..."}.'
-        )
+    body = json_object_body(raw_body, '{"kernel": ..., "frame": "df", "code": "df_clean = ..."}')
     kernel = required_text(body, "kernel")
     frame = required_text(body, "frame")
     code = body.get("code")

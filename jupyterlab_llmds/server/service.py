@@ -100,6 +100,25 @@ async def check_schema_library(bridge: KernelBridge, kernel_id: str, engine: obj
         raise LlmdsError("schema_not_installed", 409, str(report.get("message")))
 
 
+def json_object_body(raw_body: bytes | str, example: str) -> dict:
+    """The JSON object a POST route was sent, or a 400 saying what a body looks like.
+
+    Parameters
+    ----------
+    raw_body : bytes or str
+        The request body.
+    example : str
+        A sketch of the expected object, quoted in the error sentence.
+    """
+    try:
+        body = json.loads(raw_body or b"")
+    except (TypeError, ValueError, UnicodeDecodeError) as error:
+        raise bad_request(f"The request body is not valid JSON ({error}).") from error
+    if not isinstance(body, dict):
+        raise bad_request(f"The request body must be a JSON object like {example}.")
+    return body
+
+
 def parse_suggest_body(raw_body: bytes | str) -> SuggestRequest:
     """Validate the JSON body of ``POST /llmds/suggest``.
 
@@ -121,12 +140,7 @@ def parse_suggest_body(raw_body: bytes | str) -> SuggestRequest:
         ``bad_request`` (400) for invalid JSON, a non-object, a missing or
         empty ``kernel`` / ``frame`` / ``task``, or an unknown ``schema``.
     """
-    try:
-        body = json.loads(raw_body or b"")
-    except (TypeError, ValueError, UnicodeDecodeError) as error:
-        raise bad_request(f"The request body is not valid JSON ({error}).") from error
-    if not isinstance(body, dict):
-        raise bad_request('The request body must be a JSON object like {"kernel": ..., "frame": ..., "task": ...}.')
+    body = json_object_body(raw_body, '{"kernel": ..., "frame": ..., "task": ...}')
     return SuggestRequest(
         kernel=required_text(body, "kernel"),
         frame=required_text(body, "frame"),
@@ -390,15 +404,7 @@ def parse_chat_body(raw_body: bytes | str) -> ChatRequest:
     LlmdsError
         ``bad_request`` (400) with a sentence naming the field that is wrong.
     """
-    try:
-        body = json.loads(raw_body or b"")
-    except (TypeError, ValueError, UnicodeDecodeError) as error:
-        raise bad_request(f"The request body is not valid JSON ({error}).") from error
-    if not isinstance(body, dict):
-        raise bad_request(
-            'The request body must be a JSON object like {"kernel": ..., "frames": ["df"], "task": "ask", '
-            '"message": ...}.'
-        )
+    body = json_object_body(raw_body, '{"kernel": ..., "frames": ["df"], "task": "ask", "message": ...}')
     kernel = required_text(body, "kernel")
     task = required_text(body, "task")
     if task not in CHAT_TASKS:
