@@ -21,6 +21,7 @@ import re
 from typing import Any, Iterable, Mapping
 
 from .detectors import MAX_EVIDENCE_ITEMS, json_safe_value, make_issue, quoted_list, top_counts
+from .scan import quartiles_of
 
 #: Round numbers that data sources use as codes for "missing" or "unknown".
 #: Only flagged when they sit outside the range of the other values.
@@ -125,7 +126,7 @@ def fences(values, k: float = OUTLIER_FENCE) -> tuple[float, float, float, float
     """(low fence, median, high fence, IQR) of ``values`` (thinned), or ``None`` when the IQR is 0."""
     import numpy as np
 
-    q1, median, q3 = (float(value) for value in np.quantile(thinned(values), [0.25, 0.5, 0.75]))
+    q1, median, q3 = quartiles_of(thinned(values))
     spread = q3 - q1
     if spread <= 0:
         return None
@@ -248,7 +249,7 @@ def impossible_zero_count(values, name: Any) -> int:
     positive = values[values != 0]
     if not zeros or positive.size < MIN_VALUES or (positive < 0).any():
         return 0
-    q1, median, q3 = (float(value) for value in np.quantile(thinned(positive), [0.25, 0.5, 0.75]))
+    q1, median, q3 = quartiles_of(thinned(positive))
     # zero must be an outsider: below the mild fence and well away from the smallest value
     stands_out = 0 < q1 - 1.5 * (q3 - q1) and float(positive.min()) >= 0.2 * median
     return zeros if stands_out else 0

@@ -295,6 +295,25 @@ def bounded_text_counts(counts: Mapping[str, int], limit: int | None = None, see
     return {keys[index]: int(drawn[index]) for index in present.tolist()}, True
 
 
+def quartiles_of(values) -> list[float]:
+    """q1, median and q3 of a non-empty float array, as ``numpy.quantile`` gives them (linear method).
+
+    One ``numpy.partition`` and the interpolation, without ``numpy.quantile``'s
+    generic machinery: on a frame of thousands of columns that machinery
+    cost as much as the partitions themselves.
+    """
+    import numpy as np
+
+    positions = (values.size - 1) * np.array([0.25, 0.5, 0.75])
+    below = np.floor(positions).astype(np.intp)
+    above = np.minimum(below + 1, values.size - 1)
+    ordered = np.partition(values, np.unique(np.concatenate([below, above])))
+    low, high = ordered[below], ordered[above]
+    weight, difference = positions - below, high - low
+    # numpy's own interpolation, from the nearer end, so the values match it exactly
+    return np.where(weight >= 0.5, high - difference * (1 - weight), low + difference * weight).tolist()
+
+
 def numeric_summary(series, sample, sampled: bool, nulls: int | None = None) -> dict:
     """min/max/mean (exact, over every row) and quartiles (on the sample) of a numeric column.
 
@@ -351,7 +370,7 @@ def numeric_summary(series, sample, sampled: bool, nulls: int | None = None) -> 
     if quartile_values is not None:
         present_values = quartile_values[~np.isnan(quartile_values)] if quartile_values.dtype.kind == "f" else quartile_values
         if present_values.size:
-            quartiles = np.quantile(present_values.astype("float64", copy=False), [0.25, 0.5, 0.75]).tolist()
+            quartiles = quartiles_of(present_values.astype("float64", copy=False))
     stats = {"min": low, "max": high, "mean": mean, "q25": quartiles[0], "q50": quartiles[1], "q75": quartiles[2]}
     return {key: rounded_number(value) for key, value in stats.items()}
 
