@@ -140,7 +140,8 @@ export function addCommands(options: ICommandsOptions): void {
    * below the cell that was active when the task started.
    */
   const runTask = async (task: string): Promise<void> => {
-    const result = await model.requestSuggestion(task);
+    // the card is read in the privacy mode the panel shows (a lock wins)
+    const result = await model.requestSuggestion(task, cardModel.privacy);
     if (result === null) {
       return;
     }

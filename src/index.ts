@@ -11,9 +11,12 @@ import { ICommandPalette } from '@jupyterlab/apputils';
 import { INotebookTracker } from '@jupyterlab/notebook';
 import { IRenderMimeRegistry } from '@jupyterlab/rendermime';
 import { ISettingRegistry } from '@jupyterlab/settingregistry';
+import { IStateDB } from '@jupyterlab/statedb';
 import { ITranslator, nullTranslator } from '@jupyterlab/translation';
 
 import { CardModel } from './cardmodel';
+import { addChatCommands, CHAT_COMMANDS } from './chatcommands';
+import { ChatModel } from './chatmodel';
 import { addCommands } from './commands';
 import { FramesModel } from './model';
 import { watchMagicOutputs } from './notebook';
@@ -34,14 +37,23 @@ const sidebarPlugin: JupyterFrontEndPlugin<void> = {
     'A side bar listing the live DataFrames of the active notebook, their data cards and prompts, and writing cleaning cells for them.',
   autoStart: true,
   requires: [INotebookTracker],
-  optional: [ITranslator, ICommandPalette, ILayoutRestorer, ISettingRegistry],
+  optional: [
+    ITranslator,
+    ICommandPalette,
+    ILayoutRestorer,
+    ISettingRegistry,
+    IRenderMimeRegistry,
+    IStateDB
+  ],
   activate: (
     app: JupyterFrontEnd,
     tracker: INotebookTracker,
     translator: ITranslator | null,
     palette: ICommandPalette | null,
     restorer: ILayoutRestorer | null,
-    settingRegistry: ISettingRegistry | null
+    settingRegistry: ISettingRegistry | null,
+    rendermime: IRenderMimeRegistry | null,
+    state: IStateDB | null
   ): void => {
     const trans = (translator ?? nullTranslator).load(TRANSLATION_DOMAIN);
     const model = new FramesModel({
@@ -54,9 +66,25 @@ const sidebarPlugin: JupyterFrontEndPlugin<void> = {
       trans,
       serverSettings: app.serviceManager.serverSettings
     });
+    // The chat keeps one conversation per notebook in the state database
+    // (saved with the workspace), so it survives a page reload.
+    const chatModel = new ChatModel({
+      frames: model,
+      trans,
+      serverSettings: app.serviceManager.serverSettings,
+      state,
+      // what the chat sends follows the sidebar's privacy mode and budget
+      sendOptions: () => ({
+        privacy: cardModel.privacy,
+        budget: cardModel.budget
+      })
+    });
+    cardModel.stateChanged.connect(() => chatModel.sendOptionsChanged());
     const panel = new CopilotPanel({
       model,
       cardModel,
+      chatModel,
+      rendermime: rendermime ?? undefined,
       commands: app.commands,
       trans
     });
@@ -64,11 +92,15 @@ const sidebarPlugin: JupyterFrontEndPlugin<void> = {
     panel.title.icon = copilotIcon;
     panel.title.caption = trans.__('Data co-pilot');
     panel.disposed.connect(() => {
+      chatModel.dispose();
       cardModel.dispose();
       model.dispose();
     });
 
     addCommands({ app, model, cardModel, panel, trans });
+    if (panel.hasChat) {
+      addChatCommands({ app, chatModel, panel, trans });
+    }
 
     // The settings are optional: without the registry the defaults apply.
     if (settingRegistry) {
@@ -100,6 +132,11 @@ const sidebarPlugin: JupyterFrontEndPlugin<void> = {
       const category = trans.__('Data Co-pilot');
       for (const command of [CommandIDs.open, CommandIDs.refresh]) {
         palette.addItem({ command, category });
+      }
+      if (panel.hasChat) {
+        for (const command of CHAT_COMMANDS) {
+          palette.addItem({ command, category, args: { isPalette: true } });
+        }
       }
       // These label themselves differently in the palette (`isPalette`).
       for (const command of [

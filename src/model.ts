@@ -25,7 +25,7 @@ import { IDisposable } from '@lumino/disposable';
 import { ISignal, Signal } from '@lumino/signaling';
 
 import { fetchFrames, fetchSuggestion, LlmdsError } from './request';
-import { IFrameInfo, ISuggestion } from './tokens';
+import { IFrameInfo, ISuggestion, PrivacyMode } from './tokens';
 
 /** What the panel is showing about the active notebook's frames. */
 export type FramesState =
@@ -240,7 +240,10 @@ export class FramesModel implements IDisposable {
    * Resolves with the suggestion and the notebook it is for, or null when it
    * failed (then `task` holds the server's message) or could not start.
    */
-  async requestSuggestion(task: string): Promise<ISuggestionResult | null> {
+  async requestSuggestion(
+    task: string,
+    privacy?: PrivacyMode
+  ): Promise<ISuggestionResult | null> {
     const panel = this._panel;
     const frame = this._selected;
     const kernelId = this.kernelId;
@@ -259,7 +262,8 @@ export class FramesModel implements IDisposable {
         kernelId,
         frame,
         task,
-        this._requestOptions()
+        this._requestOptions(),
+        privacy
       );
       if (!suggestion || !Array.isArray(suggestion.cells)) {
         throw new LlmdsError(

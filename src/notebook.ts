@@ -22,9 +22,15 @@ import {
   VERSION
 } from './tokens';
 
-/** The `llmds` metadata for cells of a suggestion. */
-export function originOf(suggestion: ISuggestion): ICellOrigin {
-  return {
+/**
+ * The `llmds` metadata for cells of a suggestion (or of a chat answer, with
+ * its `extra` fields: the model, every frame, the preview's outcome).
+ */
+export function originOf(
+  suggestion: Pick<ISuggestion, 'task' | 'frame' | 'engine' | 'version'>,
+  extra: Pick<ICellOrigin, 'model' | 'frames' | 'preview'> = {}
+): ICellOrigin {
+  const origin: ICellOrigin = {
     origin: ORIGIN,
     task: String(suggestion.task ?? ''),
     frame: String(suggestion.frame ?? ''),
@@ -34,6 +40,17 @@ export function originOf(suggestion: ISuggestion): ICellOrigin {
         ? suggestion.version
         : VERSION
   };
+  // Only the fields that say something (no empty keys in the notebook).
+  if (extra.model) {
+    origin.model = extra.model;
+  }
+  if (extra.frames && extra.frames.length > 1) {
+    origin.frames = [...extra.frames];
+  }
+  if (extra.preview) {
+    origin.preview = extra.preview;
+  }
+  return origin;
 }
 
 /** Index of the cell with model id `cellId`, or -1. */
@@ -117,6 +134,39 @@ export function insertSuggestion(
     originOf(suggestion)
   );
   return at < 0 ? 0 : suggestion.cells.length;
+}
+
+/**
+ * Replace the source of the active code cell with `source` and tag it with
+ * `origin`, in one transaction of the cell's shared model, so that one undo
+ * (Ctrl+Z in the cell) brings the old source back. The cell keeps its id,
+ * outputs and execution count until it is run again.
+ *
+ * @returns the index of the replaced cell, or -1 when the active cell is
+ * not a code cell (nothing is changed then).
+ */
+export function replaceActiveCell(
+  notebook: Notebook,
+  source: string,
+  origin: ICellOrigin
+): number {
+  const model = notebook.model;
+  const index = notebook.activeCellIndex;
+  const cell = model && index >= 0 ? model.cells.get(index) : undefined;
+  if (!model || !cell || cell.type !== 'code') {
+    return -1;
+  }
+  const shared = cell.sharedModel;
+  // The cell's own transaction: its origin is what the cell's undo manager
+  // tracks (the notebook-wide one when document-wide undo is on).
+  shared.transact(() => {
+    shared.setSource(source);
+    shared.setMetadata({
+      ...shared.getMetadata(),
+      [METADATA_KEY]: { ...origin }
+    });
+  });
+  return index;
 }
 
 /** Read a magic bundle from an output's data value, or null if malformed. */

@@ -19,6 +19,14 @@ export namespace CommandIDs {
   export const showCard = 'llmds:show-card';
   /** Show what would be sent to an LLM for the selected frame. */
   export const previewPrompt = 'llmds:preview-prompt';
+  /** Open the panel's chat and put the keyboard focus in its input. */
+  export const chatFocus = 'llmds:chat-focus';
+  /** Stop the answer being streamed into the chat. */
+  export const chatStop = 'llmds:chat-stop';
+  /** Forget the active notebook's conversation. */
+  export const chatClear = 'llmds:chat-clear';
+  /** Insert every cell of the last answer below the active cell. */
+  export const chatInsertAll = 'llmds:chat-insert-all';
 }
 
 /** The id of the side bar plugin, which is also its settings' id. */
@@ -90,6 +98,12 @@ export interface ICellOrigin {
   frame: string;
   engine: string;
   version: string;
+  /** The model that wrote the cell (chat answers of the openai engine). */
+  model?: string;
+  /** Every frame the answer was about, when there were several. */
+  frames?: string[];
+  /** How the cell's code fared in its preview on a copy, when it had one. */
+  preview?: string;
 }
 
 /** The error JSON every failing route answers with. */
@@ -192,3 +206,124 @@ export interface ICardReply {
   /** The budget the prompt was cut to (after the administrator's cap). */
   budget: number | null;
 }
+
+/** The tasks the chat can ask for (`POST /llmds/chat`). */
+export type ChatTask =
+  | 'ask'
+  | 'clean'
+  | 'features'
+  | 'validate'
+  | 'model'
+  | 'explain';
+
+/** One earlier turn sent with a chat request (oldest first). */
+export interface IChatTurn {
+  role: 'user' | 'assistant';
+  content: string;
+}
+
+/** The body of `POST /llmds/chat`. */
+export interface IChatRequest {
+  kernel: string;
+  frames: string[];
+  task: ChatTask;
+  message: string;
+  /** Sources of recent code cells that mention the frames, oldest first. */
+  notebook_cells: string[];
+  /** Earlier turns of the conversation, oldest first (the server trims). */
+  history: IChatTurn[];
+  /** The privacy mode the user chose (an administrator's lock wins). */
+  privacy?: PrivacyMode;
+  /** The data cards' token budget the user chose (capped by the server). */
+  budget?: number;
+}
+
+/** `GET /llmds/engine` (docs/architecture.md): who answers, and the rules of what is sent. */
+export interface IEngineReply {
+  /** `builtin`, `openai`; null when the model settings cannot be used. */
+  engine: string | null;
+  model: string | null;
+  /** The tasks users may ask for, sorted. */
+  tasks: string[];
+  privacy: { mode: string; locked: boolean; modes: string[] };
+  budget: { default: number; max: number; min: number };
+  repair_attempts: number;
+  /** A sentence when the engine cannot answer as configured; else empty. */
+  problem: string;
+}
+
+/** What the user chose about what is sent: the sidebar's privacy mode and budget. */
+export interface ISendOptions {
+  privacy: PrivacyMode;
+  budget: number;
+}
+
+/** A line of the chat stream (docs/architecture.md, "Chat stream"). */
+export type ChatStreamLine =
+  | {
+      type: 'start';
+      engine: string;
+      model: string | null;
+      frames: string[];
+      privacy: string;
+    }
+  | { type: 'delta'; text: string }
+  | { type: 'cells'; cells: ISuggestedCell[]; notes?: string[] }
+  | { type: 'usage'; prompt_tokens: number | null; completion_tokens: number | null }
+  | { type: 'error'; error: string; message: string }
+  | { type: 'done' };
+
+/** The body of `POST /llmds/preview`. */
+export interface IPreviewRequest {
+  kernel: string;
+  frame: string;
+  code: string;
+  task?: string;
+  repair?: boolean;
+  allow_flagged?: boolean;
+}
+
+/** How one preview attempt (or the whole preview) ended. */
+export type PreviewStatus = 'ok' | 'warned' | 'failed' | 'timeout' | 'flagged';
+
+/** One finding of the static safety check. */
+export interface ISafetyFinding {
+  line?: number | null;
+  kind: string;
+  message?: string;
+  reason?: string;
+}
+
+/** A line of the preview stream (docs/architecture.md, "Preview route"). */
+export type PreviewStreamLine =
+  | {
+      type: 'start';
+      engine: string;
+      model: string | null;
+      attempts_allowed: number;
+      frame: string;
+      max_rows: number;
+    }
+  | { type: 'safety'; findings: ISafetyFinding[]; markdown: string }
+  | {
+      type: 'attempt';
+      attempt: number;
+      code: string;
+      status: PreviewStatus;
+      report: Record<string, unknown>;
+      markdown: string;
+    }
+  | { type: 'repairing'; attempt: number }
+  | { type: 'error'; error: string; message: string }
+  | {
+      type: 'done';
+      status: PreviewStatus | 'error' | string;
+      code: string;
+      attempts: number;
+      /** The attempt whose code `code` is (null when none ran). */
+      attempt?: number | null;
+      /** Whether `code` is a repair (an attempt after the first). */
+      repaired?: boolean;
+      /** A sentence on how it ended. */
+      message?: string;
+    };

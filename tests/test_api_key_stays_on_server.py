@@ -33,6 +33,7 @@ def requests_for(kernel_id: str) -> dict[str, tuple[str, str, dict | None]]:
     """One request per route name: ``(method, query, body)``."""
     return {
         "frames": ("GET", f"?kernel={kernel_id}", None),
+        "engine": ("GET", "", None),
         "card": ("GET", f"?kernel={kernel_id}&frame=df", None),
         "suggest": ("POST", "", {"kernel": kernel_id, "frame": "df", "task": "clean"}),
         "chat": ("POST", "", {"kernel": kernel_id, "frames": ["df"], "task": "ask", "message": "Which columns are text?"}),

@@ -34,13 +34,25 @@ module.exports = {
       ]
     }
   },
-  webServer: {
-    command: 'jlpm start',
-    url: 'http://localhost:8888/lab',
-    timeout: 180 * 1000,
-    reuseExistingServer: !process.env.CI,
-    // JupyterLab's log drowns the test report; LLMDS_SERVER_LOGS=1 shows it.
-    stdout: process.env.LLMDS_SERVER_LOGS ? 'pipe' : 'ignore',
-    stderr: process.env.LLMDS_SERVER_LOGS ? 'pipe' : 'ignore'
-  }
+  webServer: [
+    {
+      command: 'jlpm start',
+      url: 'http://localhost:8888/lab',
+      timeout: 180 * 1000,
+      reuseExistingServer: !process.env.CI,
+      // JupyterLab's log drowns the test report; LLMDS_SERVER_LOGS=1 shows it.
+      stdout: process.env.LLMDS_SERVER_LOGS ? 'pipe' : 'ignore',
+      stderr: process.env.LLMDS_SERVER_LOGS ? 'pipe' : 'ignore'
+    },
+    {
+      // The chat tests' JupyterLab: the openai engine pointed at a scripted
+      // chat-completions server started inside it (jupyter_server_chat_config.py).
+      command: 'jlpm start:chat',
+      url: 'http://localhost:8889/lab',
+      timeout: 180 * 1000,
+      reuseExistingServer: !process.env.CI,
+      stdout: process.env.LLMDS_SERVER_LOGS ? 'pipe' : 'ignore',
+      stderr: process.env.LLMDS_SERVER_LOGS ? 'pipe' : 'ignore'
+    }
+  ]
 };

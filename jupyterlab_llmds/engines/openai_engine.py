@@ -654,25 +654,16 @@ class OpenAICompatibleEngine:
                 self.clients[identity] = client
         return client
 
-    def checked_request(self, cards: list, task: str, budget: int | None) -> tuple[Any, str, int]:
-        """``(settings, model, budget)`` after every check that needs no request.
+    def check_settings(self) -> tuple[Any, str]:
+        """``(settings, model)`` once the settings can make a request at all (no card, no network).
 
         Raises
         ------
-        UnknownTaskError
-            For a task without a template.
-        ValueError
-            For no cards or an unusable budget.
         EngineError
             ``not_installed``, ``not_allowed`` (endpoint or model outside the
             administrator's lists), ``missing_key`` (OpenAI's API without a
             key), ``no_model``.
         """
-        if task not in self.tasks:
-            supported = ", ".join(repr(name) for name in self.tasks)
-            raise UnknownTaskError(f"The openai engine cannot do task {task!r}; it supports: {supported}.")
-        if not cards:
-            raise ValueError("No data card given: the openai engine needs the card of at least one frame.")
         openai_module()
         settings = self.settings
         base_url = settings.effective_base_url
@@ -704,6 +695,28 @@ class OpenAICompatibleEngine:
                 f"The administrator allows only these models: {allowed}; {model!r} is not one of them. Set "
                 "LLMDS_MODEL (or --model) to one of those.",
             )
+        return settings, model
+
+    def checked_request(self, cards: list, task: str, budget: int | None) -> tuple[Any, str, int]:
+        """``(settings, model, budget)`` after every check that needs no request.
+
+        Raises
+        ------
+        UnknownTaskError
+            For a task without a template.
+        ValueError
+            For no cards or an unusable budget.
+        EngineError
+            ``not_installed``, ``not_allowed`` (endpoint or model outside the
+            administrator's lists), ``missing_key`` (OpenAI's API without a
+            key), ``no_model``.
+        """
+        if task not in self.tasks:
+            supported = ", ".join(repr(name) for name in self.tasks)
+            raise UnknownTaskError(f"The openai engine cannot do task {task!r}; it supports: {supported}.")
+        if not cards:
+            raise ValueError("No data card given: the openai engine needs the card of at least one frame.")
+        settings, model = self.check_settings()
         from ..config import ConfigurationError
 
         try:

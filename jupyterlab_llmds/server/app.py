@@ -6,7 +6,7 @@ from typing import Any
 
 from jupyter_server.utils import url_path_join
 
-from .handlers import SETTINGS_KEY, CardHandler, ChatHandler, FramesHandler, PreviewHandler, SuggestHandler
+from .handlers import SETTINGS_KEY, CardHandler, ChatHandler, EngineHandler, FramesHandler, PreviewHandler, SuggestHandler
 
 #: Every route lives under ``<base_url>/llmds``.
 ROUTE_PREFIX = "llmds"
@@ -28,6 +28,7 @@ def route_handlers(base_url: str) -> list[tuple[str, type]]:
     """
     return [
         (url_path_join(base_url, ROUTE_PREFIX, "frames"), FramesHandler),
+        (url_path_join(base_url, ROUTE_PREFIX, "engine"), EngineHandler),
         (url_path_join(base_url, ROUTE_PREFIX, "suggest"), SuggestHandler),
         (url_path_join(base_url, ROUTE_PREFIX, "card"), CardHandler),
         (url_path_join(base_url, ROUTE_PREFIX, "chat"), ChatHandler),

@@ -92,6 +92,16 @@ class FramesHandler(LlmdsHandler):
         self.answer(payload)
 
 
+class EngineHandler(LlmdsHandler):
+    """``GET /llmds/engine``: which engine and model answer, which tasks they do, the privacy rules."""
+
+    @web.authenticated
+    @authorized("execute")
+    async def get(self) -> None:
+        """Describe the server's engine (no kernel, no model asked)."""
+        self.answer(service.engine_answer(self.llmds_settings()))
+
+
 class SuggestHandler(LlmdsHandler):
     """``POST /llmds/suggest``: cells for a task on a kernel's DataFrame."""
 

@@ -33,6 +33,8 @@ class SuggestRequest:
     frame: str
     task: str
     schema_library: str = DEFAULT_SCHEMA_LIBRARY
+    #: The privacy mode the user chose (``None``: the server's); a locked mode wins.
+    privacy: str | None = None
 
 
 def bad_request(message: str) -> LlmdsError:
@@ -57,6 +59,26 @@ def schema_field(body: dict) -> str:
             f'"schema" must be one of {", ".join(SCHEMA_LIBRARIES)} (the library the checks are written in), '
             f"not {body.get('schema')!r}."
         ) from None
+
+
+def privacy_field(body: dict) -> str | None:
+    """The optional ``"privacy"`` field (checked against the modes later, with the lock applied)."""
+    value = body.get("privacy")
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str):
+        raise bad_request('"privacy" must be a privacy mode name such as "redacted".')
+    return value.strip()
+
+
+def budget_field(body: dict) -> int | None:
+    """The optional ``"budget"`` field: a whole number of tokens for the data cards."""
+    value = body.get("budget")
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise bad_request(f'"budget" must be a whole number of tokens, not {json.dumps(value)[:40]}.')
+    return value
 
 
 def schema_extra(task: str, library: str) -> dict:
@@ -146,7 +168,65 @@ def parse_suggest_body(raw_body: bytes | str) -> SuggestRequest:
         frame=required_text(body, "frame"),
         task=required_text(body, "task"),
         schema_library=schema_field(body),
+        privacy=privacy_field(body),
     )
+
+
+def engine_answer(settings: LlmdsSettings | None = None) -> dict:
+    """Answer of ``GET /llmds/engine``: who answers and under which rules, before anything is asked.
+
+    The sidebar shows it (engine, model, the quick actions it can offer, the
+    privacy mode and whether an administrator locked it); no kernel is
+    asked and nothing is sent to a model. The API key is never part of it.
+
+    Returns
+    -------
+    dict
+        ``{"engine", "model", "tasks", "privacy": {"mode", "locked", "modes"},
+        "budget": {"default", "max", "min"}, "repair_attempts", "problem"}``;
+        ``problem`` is a sentence when the model settings cannot be used
+        (the engine is then ``None`` and ``tasks`` empty) or cannot make a
+        request (no key, no model, an endpoint or model the administrator
+        does not allow).
+    """
+    from ..config import MIN_CARD_BUDGET
+    from ..engines.base import EngineError, get_engine, user_tasks
+    from ..kernel.privacy import PRIVACY_MODES
+
+    settings = settings or LlmdsSettings()
+    answer = {
+        "privacy": {
+            "mode": settings.privacy_mode,
+            "locked": bool(settings.lock_privacy_mode),
+            "modes": list(PRIVACY_MODES),
+        },
+        "budget": {
+            "default": min(settings.default_card_budget, settings.max_card_budget),
+            "max": settings.max_card_budget,
+            "min": MIN_CARD_BUDGET,
+        },
+        "repair_attempts": settings.repair_attempts,
+    }
+    try:
+        engine = get_engine(None, settings)
+    except ConfigurationError as error:
+        return {
+            **answer,
+            "engine": None,
+            "model": None,
+            "tasks": [],
+            "problem": f"The model settings of this server cannot be used: {error}",
+        }
+    model = settings.model if engine.name == "openai" else None
+    problem = ""
+    check_settings = getattr(engine, "check_settings", None)
+    if check_settings is not None:
+        try:
+            check_settings()
+        except EngineError as error:
+            # the chat would fail the same way on its first request: say it now
+            problem = error.message
+    return {**answer, "engine": engine.name, "model": model, "tasks": user_tasks(engine), "problem": problem}
 
 
 async def frames_answer(bridge: KernelBridge, kernel_id: str | None) -> dict:
@@ -321,7 +401,7 @@ async def suggest_answer(bridge: KernelBridge, request: SuggestRequest, settings
     extra = schema_extra(request.task, request.schema_library)
     if extra:
         await check_schema_library(bridge, request.kernel, engine, request.schema_library)
-    mode, _, _ = resolved_card_options(settings, None, None)
+    mode, _, _ = resolved_card_options(settings, request.privacy, None)
     card = await bridge.card(request.kernel, request.frame, privacy=mode, exclude=list(settings.excluded_columns))
 
     def write():
@@ -367,6 +447,9 @@ class ChatRequest:
     #: Earlier turns ``{"role", "content"}``, oldest first, already trimmed.
     history: tuple[dict, ...] = ()
     schema_library: str = DEFAULT_SCHEMA_LIBRARY
+    #: The privacy mode and card budget the user chose (``None``: the server's); a locked mode wins.
+    privacy: str | None = None
+    budget: int | None = None
 
 
 @dataclass(frozen=True)
@@ -377,6 +460,8 @@ class ChatPlan:
     cards: list
     privacy: str
     model: str | None
+    #: Token budget of the cards together (capped by the administrator's maximum).
+    budget: int | None = None
 
 
 def parse_chat_body(raw_body: bytes | str) -> ChatRequest:
@@ -443,7 +528,15 @@ def parse_chat_body(raw_body: bytes | str) -> ChatRequest:
     except ValueError as error:
         raise bad_request(str(error)) from None
     return ChatRequest(
-        kernel, tuple(names), task, message.strip(), tuple(cells), tuple(history), schema_field(body)
+        kernel,
+        tuple(names),
+        task,
+        message.strip(),
+        tuple(cells),
+        tuple(history),
+        schema_field(body),
+        privacy=privacy_field(body),
+        budget=budget_field(body),
     )
 
 
@@ -482,14 +575,14 @@ async def prepare_chat(bridge: KernelBridge, request: ChatRequest, settings: Llm
         )
     if schema_extra(request.task, request.schema_library):
         await check_schema_library(bridge, request.kernel, engine, request.schema_library)
-    mode, _, _ = resolved_card_options(settings, None, None)
+    mode, _, budget = resolved_card_options(settings, request.privacy, request.budget)
     cards = []
     for frame in request.frames:
         cards.append(
             await bridge.card(request.kernel, frame, privacy=mode, exclude=list(settings.excluded_columns))
         )
     model = settings.model if engine.name == "openai" else None
-    return ChatPlan(engine=engine, cards=cards, privacy=mode, model=model)
+    return ChatPlan(engine=engine, cards=cards, privacy=mode, model=model, budget=budget)
 
 
 def chat_start_event(plan: ChatPlan) -> dict:
@@ -535,6 +628,8 @@ def chat_engine_events(plan: ChatPlan, request: ChatRequest, cancel: threading.E
         if hasattr(engine, "stream"):
             if request.history:
                 context["history"] = [dict(turn) for turn in request.history]
+            if plan.budget is not None:
+                context["budget"] = plan.budget
             stream = engine.stream(
                 cards,
                 request.task,
