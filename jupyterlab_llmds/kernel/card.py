@@ -373,7 +373,7 @@ def inspect_column(series, sample, column: dict, sampled: bool) -> list[dict]:
     elif pd.api.types.is_numeric_dtype(dtype):
         column["semantic"] = "numeric"
         column["stats"] = scan.numeric_summary(series, sample, sampled, nulls=nulls)
-        issues.extend(detect_numbers.inspect_numbers(series, sample, series.name))
+        issues.extend(detect_numbers.inspect_numbers(series, sample, series.name, column["stats"]))
     elif pd.api.types.is_datetime64_any_dtype(dtype):
         column["semantic"] = "datetime"
         column["stats"] = datetime_stats(series)

@@ -170,11 +170,11 @@ def detect_sentinel_numbers(series, name: Any = None) -> dict | None:
     return sentinel_issue(finite_values(series), name)
 
 
-def sentinel_issue(values, name: Any = None) -> dict | None:
-    """:func:`detect_sentinel_numbers` on the column's finite values (a float array)."""
+def sentinel_issue(values, name: Any = None, bounds: tuple[float, float] | None = None) -> dict | None:
+    """:func:`detect_sentinel_numbers` on the column's finite values (a float array); ``bounds`` their (min, max)."""
     if values.size < MIN_VALUES:
         return None
-    codes = found_sentinel_codes(values)
+    codes = found_sentinel_codes(values, bounds)
     reasons = []
     if codes:
         reasons.append("a round out-of-range number used as a code for missing")
@@ -195,15 +195,18 @@ def sentinel_issue(values, name: Any = None) -> dict | None:
     )
 
 
-def found_sentinel_codes(values) -> dict[float, int]:
-    """Sentinel codes among ``values`` (finite float array) with their exact counts."""
+def found_sentinel_codes(values, bounds: tuple[float, float] | None = None) -> dict[float, int]:
+    """Sentinel codes among ``values`` (finite float array) with their exact counts.
+
+    ``bounds`` are the values' (min, max) when the caller knows them already.
+    """
     import numpy as np
 
     if not values.size:
         return {}
     # only codes within the column's range can occur: usually none or one, so
     # the column is compared with a value or two instead of all fourteen
-    low, high = float(values.min()), float(values.max())
+    low, high = bounds if bounds is not None else (float(values.min()), float(values.max()))
     in_range = [code for code in SENTINEL_NUMBERS if low <= code <= high]
     if not in_range:
         return {}
@@ -611,7 +614,7 @@ def detect_skewed(sample, exclude: Iterable[float] = ()) -> dict | None:
     )
 
 
-def inspect_numbers(series, sample, name: Any = None) -> list[dict]:
+def inspect_numbers(series, sample, name: Any = None, stats: Mapping[str, Any] | None = None) -> list[dict]:
     """Run the number detectors on one numeric column, in order, without double counting.
 
     Sentinel codes are found first and excluded from the outlier fences;
@@ -625,15 +628,27 @@ def inspect_numbers(series, sample, name: Any = None) -> list[dict]:
         Its row sample.
     name : Any, optional
         The column label (for the impossible-zero rule).
+    stats : Mapping, optional
+        The column's exact ``min`` and ``max`` (:func:`scan.numeric_summary`),
+        reused (widened for their rounding) when both are finite, instead of another pass.
 
     Returns
     -------
     list of dict
         ``sentinel``, ``outliers`` and ``skewed`` issues that fired.
     """
+    import math
+
     issues = []
     values = finite_values(series)
-    sentinel = sentinel_issue(values, name)
+    bounds = None
+    if stats and all(isinstance(stats.get(key), (int, float)) for key in ("min", "max")):
+        if math.isfinite(stats["min"]) and math.isfinite(stats["max"]):
+            # the card's stats are rounded: widen a little, the codes are then
+            # matched exactly anyway
+            low, high = float(stats["min"]), float(stats["max"])
+            bounds = (low - abs(low) * 1e-5 - 1e-6, high + abs(high) * 1e-5 + 1e-6)
+    sentinel = sentinel_issue(values, name, bounds)
     codes = [float(text) for text in sentinel["evidence"]["values"]] if sentinel else []
     if sentinel:
         sentinel["evidence"]["sampled"] = False
