@@ -23,7 +23,8 @@ import {
   IDataCard,
   IFrameInfo,
   PRIVACY_MODES,
-  PrivacyMode
+  PrivacyMode,
+  SchemaLibrary
 } from './tokens';
 
 /** Where the card of the selected frame stands. */
@@ -128,6 +129,14 @@ export class CardModel implements IDisposable {
     return this._budget;
   }
 
+  /**
+   * The library the checks are written in (the `checksLibrary` setting);
+   * kept here with the other choices about what is asked of the engine.
+   */
+  get schemaLibrary(): SchemaLibrary {
+    return this._schemaLibrary;
+  }
+
   /** Which view the panel shows. */
   get view(): DetailsView {
     return this._view;
@@ -156,7 +165,18 @@ export class CardModel implements IDisposable {
   }
 
   /** Apply the user's settings (refetches when anything changed). */
-  configure(options: { privacy?: unknown; budget?: unknown }): void {
+  configure(options: {
+    privacy?: unknown;
+    budget?: unknown;
+    schemaLibrary?: unknown;
+  }): void {
+    if (
+      options.schemaLibrary === 'pandas' ||
+      options.schemaLibrary === 'pandera'
+    ) {
+      // no card depends on it: nothing to read again
+      this._schemaLibrary = options.schemaLibrary;
+    }
     let changed = false;
     if (isPrivacyMode(options.privacy) && options.privacy !== this._privacy) {
       this._privacy = options.privacy;
@@ -328,6 +348,7 @@ export class CardModel implements IDisposable {
   private _reply: ICardReply | null = null;
   private _privacy: PrivacyMode = DEFAULT_PRIVACY_MODE;
   private _budget = DEFAULT_CARD_BUDGET;
+  private _schemaLibrary: SchemaLibrary = 'pandas';
   private _view: DetailsView = 'card';
   private _listing = '';
   private _lastFrames: ReadonlyArray<IFrameInfo> | null = null;

@@ -141,7 +141,11 @@ export function addCommands(options: ICommandsOptions): void {
    */
   const runTask = async (task: string): Promise<void> => {
     // the card is read in the privacy mode the panel shows (a lock wins)
-    const result = await model.requestSuggestion(task, cardModel.privacy);
+    const result = await model.requestSuggestion(
+      task,
+      cardModel.privacy,
+      cardModel.schemaLibrary
+    );
     if (result === null) {
       return;
     }

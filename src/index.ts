@@ -76,7 +76,8 @@ const sidebarPlugin: JupyterFrontEndPlugin<void> = {
       // what the chat sends follows the sidebar's privacy mode and budget
       sendOptions: () => ({
         privacy: cardModel.privacy,
-        budget: cardModel.budget
+        budget: cardModel.budget,
+        schema: cardModel.schemaLibrary
       })
     });
     cardModel.stateChanged.connect(() => chatModel.sendOptionsChanged());
@@ -107,7 +108,8 @@ const sidebarPlugin: JupyterFrontEndPlugin<void> = {
       const apply = (settings: ISettingRegistry.ISettings) => {
         cardModel.configure({
           privacy: settings.get('privacyMode').composite,
-          budget: settings.get('cardBudget').composite
+          budget: settings.get('cardBudget').composite,
+          schemaLibrary: settings.get('checksLibrary').composite
         });
       };
       settingRegistry

@@ -25,7 +25,12 @@ import { IDisposable } from '@lumino/disposable';
 import { ISignal, Signal } from '@lumino/signaling';
 
 import { fetchFrames, fetchSuggestion, LlmdsError } from './request';
-import { IFrameInfo, ISuggestion, PrivacyMode } from './tokens';
+import {
+  IFrameInfo,
+  ISuggestion,
+  PrivacyMode,
+  SchemaLibrary
+} from './tokens';
 
 /** What the panel is showing about the active notebook's frames. */
 export type FramesState =
@@ -242,7 +247,8 @@ export class FramesModel implements IDisposable {
    */
   async requestSuggestion(
     task: string,
-    privacy?: PrivacyMode
+    privacy?: PrivacyMode,
+    schema?: SchemaLibrary
   ): Promise<ISuggestionResult | null> {
     const panel = this._panel;
     const frame = this._selected;
@@ -263,7 +269,8 @@ export class FramesModel implements IDisposable {
         frame,
         task,
         this._requestOptions(),
-        privacy
+        privacy,
+        schema
       );
       if (!suggestion || !Array.isArray(suggestion.cells)) {
         throw new LlmdsError(

@@ -20,7 +20,8 @@ import {
   IPreviewRequest,
   ISuggestion,
   PreviewStreamLine,
-  PrivacyMode
+  PrivacyMode,
+  SchemaLibrary
 } from './tokens';
 
 /** What went wrong, as far as the frontend needs to know. */
@@ -187,13 +188,14 @@ export function fetchSuggestion(
   frame: string,
   task: string,
   options: IRequestOptions,
-  privacy?: PrivacyMode
+  privacy?: PrivacyMode,
+  schema?: SchemaLibrary
 ): Promise<ISuggestion> {
   return requestAPI<ISuggestion>(
     'suggest',
     {
       method: 'POST',
-      body: JSON.stringify({ kernel: kernelId, frame, task, privacy })
+      body: JSON.stringify({ kernel: kernelId, frame, task, privacy, schema })
     },
     options
   );

@@ -236,6 +236,8 @@ export interface IChatRequest {
   privacy?: PrivacyMode;
   /** The data cards' token budget the user chose (capped by the server). */
   budget?: number;
+  /** The library of the checks (clean, features, validate). */
+  schema?: SchemaLibrary;
 }
 
 /** `GET /llmds/engine` (docs/architecture.md): who answers, and the rules of what is sent. */
@@ -252,10 +254,15 @@ export interface IEngineReply {
   problem: string;
 }
 
-/** What the user chose about what is sent: the sidebar's privacy mode and budget. */
+/** The libraries the validation cells can be written in (the `checksLibrary` setting). */
+export type SchemaLibrary = 'pandas' | 'pandera';
+
+/** What the user chose about what is sent and asked: privacy mode, budget, checks library. */
 export interface ISendOptions {
   privacy: PrivacyMode;
   budget: number;
+  /** The library of the checks Clean and Validate write. */
+  schema: SchemaLibrary;
 }
 
 /** A line of the chat stream (docs/architecture.md, "Chat stream"). */

@@ -411,7 +411,8 @@ test.describe('Data card and what will be sent', () => {
     });
     expect(loaded.composite).toEqual({
       privacyMode: 'redacted',
-      cardBudget: 2000
+      cardBudget: 2000,
+      checksLibrary: 'pandas'
     });
     expect(
       loaded.properties.privacyMode.oneOf.map((item: any) => item.const)

@@ -237,6 +237,43 @@ test.describe('Data co-pilot', () => {
     expect(ourErrors(errors)).toEqual([]);
   });
 
+  test('with the pandera setting, Validate writes a pandera schema that fails on the messy frame', async ({
+    page
+  }) => {
+    const errors = watchConsole(page);
+    await page.evaluate(async () => {
+      const registry = await (window as any).galata.getPlugin(
+        '@jupyterlab/apputils-extension:settings'
+      );
+      await registry.set('jupyterlab-llmds:plugin', 'checksLibrary', 'pandera');
+    });
+    await page.notebook.createNew();
+    await page.notebook.setCell(0, 'code', MESSY_FRAME);
+    await page.notebook.runCell(0);
+    const panel = await openSidebarByTab(page);
+    await panel.locator('.jp-Llmds-frame', { hasText: 'df' }).click();
+
+    const before = await notebookState(page);
+    await panel.getByRole('button', { name: 'Validate' }).click();
+    await expect(
+      panel.locator('.jp-Llmds-task[data-phase="done"]')
+    ).toContainText('Inserted');
+    const after = await notebookState(page);
+    const first = before.active + 1;
+    const code = after.cells[first + 1];
+    expect(code.source).toContain('import pandera');
+    expect(code.source).toContain('DataFrameSchema');
+    expect(after.cells[first].source).toContain('pandera');
+
+    // pandera itself says what failed, on the dirty frame
+    await page.notebook.runCell(first + 1, { inplace: true });
+    const output = (await page.notebook.getCellOutputLocator(first + 1))!;
+    await expect(output).toContainText('SchemaErrors');
+    await expect(output).toContainText('price');
+
+    expect(ourErrors(errors)).toEqual([]);
+  });
+
   test('says plainly when there is nothing to list', async ({ page }) => {
     const errors = watchConsole(page);
     // No notebook open yet.
