@@ -68,6 +68,15 @@ export class CardModel implements IDisposable {
     return this._stateChanged;
   }
 
+  /**
+   * Emitted when the user picks a privacy mode in the panel (not when the
+   * settings set it): the plugin keeps the choice in the settings, so a
+   * privacy choice never reverts silently on reload.
+   */
+  get privacyChosen(): ISignal<this, PrivacyMode> {
+    return this._privacyChosen;
+  }
+
   /** The frames model whose selection this card follows. */
   get frames(): FramesModel {
     return this._frames;
@@ -161,6 +170,7 @@ export class CardModel implements IDisposable {
     }
     this._privacy = mode;
     this._emit();
+    this._privacyChosen.emit(mode);
     void this.refresh();
   }
 
@@ -356,6 +366,7 @@ export class CardModel implements IDisposable {
   private _inflight: Promise<void> | null = null;
   private _isDisposed = false;
   private _stateChanged = new Signal<this, void>(this);
+  private _privacyChosen = new Signal<this, PrivacyMode>(this);
 }
 
 /** The namespace of {@link CardModel} statics. */

@@ -117,6 +117,16 @@ const sidebarPlugin: JupyterFrontEndPlugin<void> = {
         .then(settings => {
           apply(settings);
           settings.changed.connect(apply);
+          cardModel.privacyChosen.connect((_, mode) => {
+            if (settings.get('privacyMode').composite !== mode) {
+              settings.set('privacyMode', mode).catch(reason => {
+                console.warn(
+                  'jupyterlab-llmds: could not keep the privacy mode in the settings.',
+                  reason
+                );
+              });
+            }
+          });
         })
         .catch(reason => {
           console.warn(

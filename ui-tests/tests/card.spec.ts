@@ -447,6 +447,21 @@ test.describe('Data card and what will be sent', () => {
     );
     await expect(prompt).not.toContainText('$1,234.50');
 
+    // A mode picked in the panel is kept in the settings (it decides what is sent).
+    await preview.getByLabel('Privacy').selectOption('full');
+    await expect(prompt).toHaveAttribute('data-mode', 'full');
+    await expect
+      .poll(() =>
+        page.evaluate(async () => {
+          const registry = await (window as any).galata.getPlugin(
+            '@jupyterlab/apputils-extension:settings'
+          );
+          const settings = await registry.load('jupyterlab-llmds:plugin');
+          return settings.composite.privacyMode;
+        })
+      )
+      .toBe('full');
+
     expect(ourErrors(errors)).toEqual([]);
   });
 });
