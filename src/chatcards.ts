@@ -17,6 +17,33 @@ import { errorMessage } from './model';
 import { fetchCard } from './request';
 import type { IFrameInfo, ISendOptions } from './tokens';
 
+/**
+ * Fewest tokens the chat gives one card, however many frames are in play
+ * (`MIN_CARD_SHARE` of `jupyterlab_llmds/prompts/base.py`).
+ */
+const MIN_CARD_SHARE = 100;
+
+/**
+ * What to ask the card route for about one of `count` frames in play: the
+ * chosen mode, and the share of the budget the chat route gives each card
+ * (equal shares, at least `MIN_CARD_SHARE`), so the estimate is what is sent.
+ */
+export function cardShare(
+  chosen: ISendOptions | null,
+  count: number
+): { privacy?: ISendOptions['privacy']; budget?: number } {
+  if (chosen === null) {
+    return {};
+  }
+  return {
+    privacy: chosen.privacy,
+    budget: Math.max(
+      Math.floor(chosen.budget / Math.max(count, 1)),
+      MIN_CARD_SHARE
+    )
+  };
+}
+
 /** The card one frame in play will send. */
 export interface ISendCard {
   frame: string;
@@ -80,7 +107,7 @@ export class SendCards {
     try {
       for (const frame of frames) {
         const info = listing.find(item => item.name === frame) ?? null;
-        const chosen = this._sendOptions?.() ?? {};
+        const chosen = cardShare(this._sendOptions?.() ?? null, frames.length);
         // a new privacy mode or budget changes the card as much as new data
         const key = JSON.stringify([kernel, info, chosen]);
         const known = this._cards.get(frame);
