@@ -65,6 +65,35 @@ def chat():
 
 
 @pytest.fixture
+def model_settings(chat):
+    """``c.LlmdsConfig`` pointing at this test's chat server; a test may parametrize it (``{}``: no model)."""
+    return {"base_url": chat.base_url, "model": "test-model", "request_timeout": 10.0, "max_retries": 0}
+
+
+async def post_stream(
+    port: int, base_url: str, auth_header: dict, route: str, body: Any, *, credentials: bool = True, timeout: float = 60
+) -> tuple[Any, bytes, int]:
+    """POST ``body`` to a streamed route; return ``(response, raw body, how many pieces arrived)``.
+
+    The pieces tell a stream flushed line by line from one written at the end.
+    """
+    from jupyter_server.utils import url_path_join
+    from tornado.httpclient import AsyncHTTPClient
+
+    pieces: list[bytes] = []
+    response = await AsyncHTTPClient().fetch(
+        f"http://localhost:{port}" + url_path_join(base_url, "llmds", route),
+        method="POST",
+        body=body if isinstance(body, str) else json.dumps(body),
+        headers=dict(auth_header) if credentials else {},
+        streaming_callback=pieces.append,
+        raise_error=False,
+        request_timeout=timeout,
+    )
+    return response, b"".join(pieces), len(pieces)
+
+
+@pytest.fixture
 def jp_server_config():
     """The suite's server config (see :func:`server_config`)."""
     return server_config()

@@ -24,11 +24,6 @@ HISTORY = [
 
 
 @pytest.fixture
-def model_settings(chat):
-    return {"base_url": chat.base_url, "model": "test-model", "request_timeout": 10.0, "max_retries": 0}
-
-
-@pytest.fixture
 def jp_server_config(model_settings, monkeypatch):
     monkeypatch.setenv("OPENAI_API_KEY", API_KEY)
     return server_config(model_settings)

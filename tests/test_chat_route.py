@@ -14,9 +14,8 @@ import time
 
 import pytest
 from chat_server import Reply
-from conftest import assert_no_traceback, kernel_session, server_config
+from conftest import assert_no_traceback, kernel_session, post_stream, server_config
 from jupyter_server.utils import url_path_join
-from tornado.httpclient import AsyncHTTPClient
 
 API_KEY = "sk-test-chat-route-secret-0123456789"
 
@@ -41,39 +40,21 @@ QUESTION = "Which columns should become numbers before I join df to orders?"
 
 
 @pytest.fixture
-def model_settings(chat):
-    """``c.LlmdsConfig`` pointing at the test server (``{}``: no model, the built-in engine)."""
-    return {"base_url": chat.base_url, "model": "test-model", "request_timeout": 10.0, "max_retries": 0}
-
-
-@pytest.fixture
 def jp_server_config(model_settings, monkeypatch):
     # the key comes from the environment only; the server reads it at load
     monkeypatch.setenv("OPENAI_API_KEY", API_KEY)
     return server_config(model_settings)
 
 
-def chat_url(jp_http_port, jp_base_url) -> str:
-    return f"http://localhost:{jp_http_port}" + url_path_join(jp_base_url, "llmds", "chat")
-
-
 async def post_chat(jp_http_port, jp_base_url, jp_auth_header, body, *, credentials=True):
     """POST the body; return ``(response, lines, pieces)``: the JSON lines and how many pieces arrived."""
-    pieces: list[bytes] = []
-    response = await AsyncHTTPClient().fetch(
-        chat_url(jp_http_port, jp_base_url),
-        method="POST",
-        body=body if isinstance(body, str) else json.dumps(body),
-        headers=dict(jp_auth_header) if credentials else {},
-        streaming_callback=pieces.append,
-        raise_error=False,
-        request_timeout=60,
+    response, raw, pieces = await post_stream(
+        jp_http_port, jp_base_url, jp_auth_header, "chat", body, credentials=credentials
     )
-    raw = b"".join(pieces)
     assert_no_traceback(raw)
     assert API_KEY not in raw.decode("utf8")
     lines = [json.loads(line) for line in raw.decode("utf8").splitlines() if line.strip()]
-    return response, lines, len(pieces)
+    return response, lines, pieces
 
 
 def types_of(lines: list[dict]) -> list[str]:

@@ -12,9 +12,7 @@ import json
 
 import pytest
 from chat_server import Reply
-from conftest import kernel_session, server_config
-from jupyter_server.utils import url_path_join
-from tornado.httpclient import AsyncHTTPClient
+from conftest import kernel_session, post_stream, server_config
 
 FRAME = """
 import pandas as pd
@@ -23,11 +21,6 @@ people = pd.DataFrame({
     "city": ["Oslo", "oslo", "Bergen", "N/A"],
 })
 """
-
-
-@pytest.fixture
-def model_settings(chat):
-    return {"base_url": chat.base_url, "model": "test-model", "request_timeout": 10.0, "max_retries": 0}
 
 
 @pytest.fixture
@@ -41,16 +34,9 @@ async def get_engine(jp_fetch) -> dict:
 
 
 async def post_chat(jp_http_port, jp_base_url, jp_auth_header, body) -> list[dict]:
-    response = await AsyncHTTPClient().fetch(
-        f"http://localhost:{jp_http_port}" + url_path_join(jp_base_url, "llmds", "chat"),
-        method="POST",
-        body=json.dumps(body),
-        headers=dict(jp_auth_header),
-        raise_error=False,
-        request_timeout=60,
-    )
-    assert response.code == 200, response.body
-    return [json.loads(line) for line in response.body.decode().splitlines() if line.strip()]
+    response, raw, _ = await post_stream(jp_http_port, jp_base_url, jp_auth_header, "chat", body)
+    assert response.code == 200, raw
+    return [json.loads(line) for line in raw.decode().splitlines() if line.strip()]
 
 
 async def test_the_engine_route_names_the_model_and_every_user_task(jp_fetch):

@@ -15,9 +15,8 @@ import time
 
 import pytest
 from chat_server import Reply
-from conftest import kernel_session, server_config
+from conftest import kernel_session, post_stream, server_config
 from jupyter_server.utils import url_path_join
-from tornado.httpclient import AsyncHTTPClient
 
 from test_bridge import FRAME_UNCHANGED, STATE_EXPRESSIONS  # the same before/after snapshot as the bridge tests
 
@@ -60,34 +59,17 @@ def fenced(code: str) -> str:
 
 
 @pytest.fixture
-def model_settings(chat):
-    """``c.LlmdsConfig`` pointing at the test server (``{}``: no model, the built-in engine)."""
-    return {"base_url": chat.base_url, "model": "test-model", "request_timeout": 10.0, "max_retries": 0}
-
-
-@pytest.fixture
 def jp_server_config(model_settings, monkeypatch):
     monkeypatch.setenv("OPENAI_API_KEY", API_KEY)
     return server_config(model_settings)
 
 
-def preview_url(jp_http_port, jp_base_url) -> str:
-    return f"http://localhost:{jp_http_port}" + url_path_join(jp_base_url, "llmds", "preview")
-
-
 async def post_preview(jp_http_port, jp_base_url, jp_auth_header, body, *, credentials=True):
     """POST the body; return ``(response, lines)``, the JSON lines of the answer."""
-    pieces: list[bytes] = []
-    response = await AsyncHTTPClient().fetch(
-        preview_url(jp_http_port, jp_base_url),
-        method="POST",
-        body=body if isinstance(body, str) else json.dumps(body),
-        headers=dict(jp_auth_header) if credentials else {},
-        streaming_callback=pieces.append,
-        raise_error=False,
-        request_timeout=120,
+    response, raw_bytes, _ = await post_stream(
+        jp_http_port, jp_base_url, jp_auth_header, "preview", body, credentials=credentials, timeout=120
     )
-    raw = b"".join(pieces).decode("utf8")
+    raw = raw_bytes.decode("utf8")
     assert_no_server_traceback(raw)
     assert API_KEY not in raw
     return response, [json.loads(line) for line in raw.splitlines() if line.strip()]
