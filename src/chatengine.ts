@@ -1,10 +1,10 @@
 /**
  * What the chat knows of the server's engine (which one answers, which tasks
- * it does), learnt from what the chat route says, without DOM or state.
+ * it does), from `GET /llmds/engine`, without DOM or state.
  */
 import type { TranslationBundle } from '@jupyterlab/translation';
 
-import { fetchEngine, IRequestOptions, LlmdsError } from './request';
+import { fetchEngine, IRequestOptions } from './request';
 import type { ChatTask } from './tokens';
 
 /** Every task the chat can ask for, in the order the quick actions show them. */
@@ -16,9 +16,6 @@ export const CHAT_TASKS: ReadonlyArray<ChatTask> = [
   'model',
   'explain'
 ];
-
-/** The tasks of the built-in offline engine. */
-const BUILTIN_TASKS: ReadonlyArray<ChatTask> = ['clean', 'validate'];
 
 /** What is known of the server's engine. */
 export interface IEngineInfo {
@@ -39,53 +36,6 @@ export const UNKNOWN_ENGINE: IEngineInfo = {
   tasks: null,
   problem: ''
 };
-
-/** The engine a chat stream's `start` line names. */
-export function engineFromStart(
-  name: string,
-  model: string | null
-): IEngineInfo {
-  const tasks = name === 'builtin' ? BUILTIN_TASKS : name ? CHAT_TASKS : null;
-  return { name, model, tasks, problem: '' };
-}
-
-/**
- * What a refused chat request says of the engine, or null when it says
- * nothing: `unknown_task` answers "The builtin engine cannot do task 'x';
- * it does: clean, validate ...", `engine_config` that the model settings
- * are unusable.
- */
-export function engineFromError(
-  reason: unknown,
-  known: IEngineInfo
-): IEngineInfo | null {
-  if (!(reason instanceof LlmdsError)) {
-    return null;
-  }
-  if (reason.serverError === 'unknown_task') {
-    const match = /^The (\S+) engine cannot do task .*?; it does: ([a-z_, ]+)/.exec(
-      reason.message
-    );
-    if (match) {
-      const tasks = match[2]
-        .split(',')
-        .map(task => task.trim())
-        .filter((task): task is ChatTask =>
-          (CHAT_TASKS as ReadonlyArray<string>).includes(task)
-        );
-      return {
-        name: match[1],
-        model: match[1] === known.name ? known.model : null,
-        tasks,
-        problem: ''
-      };
-    }
-  }
-  if (reason.serverError === 'engine_config') {
-    return { ...known, problem: reason.message };
-  }
-  return null;
-}
 
 /**
  * Ask the server which engine answers and what it does (`GET /llmds/engine`:

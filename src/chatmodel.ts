@@ -24,8 +24,6 @@ import {
 import {
   cannotDoSentence,
   engineDoes,
-  engineFromError,
-  engineFromStart,
   IEngineInfo,
   fetchEngineInfo,
   UNKNOWN_ENGINE
@@ -50,6 +48,9 @@ import {
 } from './tokens';
 
 export type { IChatMessage, ChatMessageStatus, IEngineInfo, ISendCard };
+
+/** Refusals that mean the chat's idea of the engine is out of date. */
+const ENGINE_ERRORS = new Set(['unknown_task', 'engine_config']);
 
 /** Wait after the last change before saving the conversations. */
 const SAVE_DELAY_MS = 400;
@@ -546,7 +547,13 @@ export class ChatModel implements IDisposable {
           kind: reason instanceof LlmdsError ? reason.serverError || reason.kind : 'error',
           message: errorMessage(reason)
         };
-        this._engine = engineFromError(reason, this._engine) ?? this._engine;
+        if (
+          reason instanceof LlmdsError &&
+          ENGINE_ERRORS.has(reason.serverError)
+        ) {
+          // the server's engine is not what the chat thought: ask it again
+          void this._fetchEngine(true);
+        }
       }
     } finally {
       if (this._active.get(key) === controller) {
@@ -568,7 +575,20 @@ export class ChatModel implements IDisposable {
         if (Array.isArray(line.frames) && line.frames.length > 0) {
           answer.frames = line.frames.map(String);
         }
-        this._engine = engineFromStart(answer.engine, answer.model ?? null);
+        if (
+          answer.engine !== this._engine.name ||
+          (answer.model ?? null) !== this._engine.model
+        ) {
+          // the server's settings changed since the chat asked (a restart
+          // with a model configured): show who answers, then ask what it does
+          this._engine = {
+            name: answer.engine,
+            model: answer.model ?? null,
+            tasks: null,
+            problem: ''
+          };
+          void this._fetchEngine(true);
+        }
         break;
       case 'delta':
         answer.text += typeof line.text === 'string' ? line.text : '';
@@ -603,13 +623,17 @@ export class ChatModel implements IDisposable {
   }
 
   /** Learn what the engine does before the first request (`GET /llmds/engine`). */
-  private async _fetchEngine(): Promise<void> {
+  private async _fetchEngine(again = false): Promise<void> {
     const learnt = await fetchEngineInfo({
       trans: this._trans,
       settings: this._serverSettings
     });
-    // A real answer may have arrived meanwhile: it knows better.
-    if (learnt && !this._isDisposed && this._engine.name === '') {
+    // The first time, an answer that arrived meanwhile knows better.
+    if (
+      learnt &&
+      !this._isDisposed &&
+      (again || this._engine.name === '')
+    ) {
       this._engine = learnt;
       this._emit();
     }

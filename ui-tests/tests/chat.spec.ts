@@ -9,10 +9,11 @@
  * built-in offline engine answers there.
  */
 import { expect, IJupyterLabPageFixture, test } from '@jupyterlab/galata';
-import type { Locator, Page } from '@playwright/test';
+import type { Locator } from '@playwright/test';
 import * as fs from 'fs';
 import * as path from 'path';
 import {
+  notebookState,
   ourErrors,
   openSidebarByTab,
   SIDEBAR_ID,
@@ -37,30 +38,6 @@ const TWO_FRAMES = [
   'orders = pd.DataFrame({"order_id": [1, 2, 3], "qty": [1, 2, 3]})',
   'orders.shape'
 ].join('\n');
-
-interface ICellInfo {
-  type: string;
-  source: string;
-  metadata: Record<string, any>;
-}
-
-/** The active notebook's cells and active index, read from its model. */
-async function notebookState(
-  page: Page
-): Promise<{ active: number; cells: ICellInfo[] }> {
-  return page.evaluate(() => {
-    const app = (window as any).jupyterapp;
-    const notebook = app.shell.currentWidget.content;
-    return {
-      active: notebook.activeCellIndex as number,
-      cells: notebook.model.sharedModel.cells.map((cell: any) => ({
-        type: cell.cell_type,
-        source: cell.getSource(),
-        metadata: cell.getMetadata()
-      }))
-    };
-  });
-}
 
 /** A new notebook whose first cell ran `code` (its output contains `shape`). */
 async function notebookWith(

@@ -1,6 +1,7 @@
 /**
  * What the UI test files share: the side bar's id, opening it as a person
- * would, and collecting browser errors that come from our plugin.
+ * would, collecting browser errors that come from our plugin, and reading
+ * the active notebook's cells.
  */
 import { expect, IJupyterLabPageFixture } from '@jupyterlab/galata';
 import type { ConsoleMessage, Locator, Page } from '@playwright/test';
@@ -40,4 +41,34 @@ export async function openSidebarByTab(
   const panel = page.locator(`#${SIDEBAR_ID}`);
   await expect(panel).toBeVisible();
   return panel;
+}
+
+/** What a test reads of one cell. */
+export interface ICellInfo {
+  type: string;
+  source: string;
+  metadata: Record<string, any>;
+  outputs: number;
+  executionCount: number | null;
+}
+
+/** The active notebook's cells and active index, read from its model. */
+export async function notebookState(
+  page: Page
+): Promise<{ active: number; cells: ICellInfo[] }> {
+  return page.evaluate(() => {
+    const app = (window as any).jupyterapp;
+    const notebook = app.shell.currentWidget.content;
+    return {
+      active: notebook.activeCellIndex as number,
+      cells: notebook.model.sharedModel.cells.map((cell: any) => ({
+        type: cell.cell_type,
+        source: cell.getSource(),
+        metadata: cell.getMetadata(),
+        outputs: cell.cell_type === 'code' ? cell.outputs.length : 0,
+        executionCount:
+          cell.cell_type === 'code' ? cell.execution_count ?? null : null
+      }))
+    };
+  });
 }

@@ -9,10 +9,10 @@ import {
   JupyterLabPage,
   test
 } from '@jupyterlab/galata';
-import type { Page } from '@playwright/test';
 import * as fs from 'fs';
 import * as path from 'path';
 import {
+  notebookState,
   ourErrors,
   openSidebarByTab,
   SIDEBAR_ID,
@@ -31,35 +31,6 @@ const MESSY_FRAME = [
     '"note": ["ok", "ok", "late", "ok", "ok", "late"]})',
   'df.shape'
 ].join('\n');
-
-interface ICellInfo {
-  type: string;
-  source: string;
-  metadata: Record<string, any>;
-  outputs: number;
-  executionCount: number | null;
-}
-
-/** The active notebook's cells and active index, read from its model. */
-async function notebookState(
-  page: Page
-): Promise<{ active: number; cells: ICellInfo[] }> {
-  return page.evaluate(() => {
-    const app = (window as any).jupyterapp;
-    const notebook = app.shell.currentWidget.content;
-    return {
-      active: notebook.activeCellIndex as number,
-      cells: notebook.model.sharedModel.cells.map((cell: any) => ({
-        type: cell.cell_type,
-        source: cell.getSource(),
-        metadata: cell.getMetadata(),
-        outputs: cell.cell_type === 'code' ? cell.outputs.length : 0,
-        executionCount:
-          cell.cell_type === 'code' ? cell.execution_count ?? null : null
-      }))
-    };
-  });
-}
 
 /** Open the Data co-pilot through the command palette. */
 async function openSidebarByPalette(page: IJupyterLabPageFixture) {
