@@ -5,11 +5,10 @@
  */
 import { expect, IJupyterLabPageFixture, test } from '@jupyterlab/galata';
 import type { Locator } from '@playwright/test';
-import * as fs from 'fs';
-import * as path from 'path';
 import {
   ourErrors,
   openSidebarByTab,
+  saveScreenshot,
   watchConsole
 } from './helpers';
 
@@ -68,22 +67,6 @@ async function runFromPalette(page: IJupyterLabPageFixture, label: string) {
     .locator('.lm-CommandPalette-item', { hasText: label })
     .first()
     .click();
-}
-
-/** Save a screenshot to the test output, and to docs/images on request. */
-async function saveScreenshot(
-  target: Locator,
-  name: string,
-  testInfo: { outputPath: (...parts: string[]) => string }
-) {
-  await target.screenshot({ path: testInfo.outputPath(name) });
-  // README images are refreshed on request only, so a test run leaves the
-  // checkout as it was: LLMDS_UPDATE_SCREENSHOTS=1 jlpm test
-  if (process.env.LLMDS_UPDATE_SCREENSHOTS) {
-    const docsImages = path.resolve(__dirname, '../../docs/images');
-    fs.mkdirSync(docsImages, { recursive: true });
-    await target.screenshot({ path: path.join(docsImages, name) });
-  }
 }
 
 /** WCAG contrast ratio of an element's text against its own background. */

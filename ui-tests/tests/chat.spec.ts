@@ -10,12 +10,11 @@
  */
 import { expect, IJupyterLabPageFixture, test } from '@jupyterlab/galata';
 import type { Locator } from '@playwright/test';
-import * as fs from 'fs';
-import * as path from 'path';
 import {
   notebookState,
   ourErrors,
   openSidebarByTab,
+  saveScreenshot,
   SIDEBAR_ID,
   watchConsole
 } from './helpers';
@@ -158,12 +157,7 @@ test.describe('Data co-pilot chat with a model', () => {
       await page.mouse.move(box.x - 160, y, { steps: 5 });
       await page.mouse.up();
     }
-    await panel.screenshot({ path: testInfo.outputPath('chat.png') });
-    if (process.env.LLMDS_UPDATE_SCREENSHOTS) {
-      const docsImages = path.resolve(__dirname, '../../docs/images');
-      fs.mkdirSync(docsImages, { recursive: true });
-      await panel.screenshot({ path: path.join(docsImages, 'chat.png') });
-    }
+    await saveScreenshot(panel, 'chat.png', testInfo);
 
     // Insert below the active cell (the first one).
     await page.notebook.selectCells(0);

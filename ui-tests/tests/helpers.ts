@@ -1,10 +1,12 @@
 /**
  * What the UI test files share: the side bar's id, opening it as a person
- * would, collecting browser errors that come from our plugin, and reading
- * the active notebook's cells.
+ * would, collecting browser errors that come from our plugin, reading the
+ * active notebook's cells, and saving the screenshots the README shows.
  */
 import { expect, IJupyterLabPageFixture } from '@jupyterlab/galata';
 import type { ConsoleMessage, Locator, Page } from '@playwright/test';
+import * as fs from 'fs';
+import * as path from 'path';
 
 /** The id of the Data co-pilot side bar panel. */
 export const SIDEBAR_ID = 'jp-llmds-sidebar';
@@ -71,4 +73,24 @@ export async function notebookState(
       }))
     };
   });
+}
+
+/**
+ * Save a screenshot of `target` (an element, or the whole page) to the
+ * test's output, and to docs/images when asked.
+ *
+ * README images are refreshed on request only, so that a test run leaves
+ * the checkout as it was: `LLMDS_UPDATE_SCREENSHOTS=1 jlpm playwright test`.
+ */
+export async function saveScreenshot(
+  target: Locator | Page,
+  name: string,
+  testInfo: { outputPath: (...parts: string[]) => string }
+): Promise<void> {
+  await target.screenshot({ path: testInfo.outputPath(name) });
+  if (process.env.LLMDS_UPDATE_SCREENSHOTS) {
+    const docsImages = path.resolve(__dirname, '../../docs/images');
+    fs.mkdirSync(docsImages, { recursive: true });
+    await target.screenshot({ path: path.join(docsImages, name) });
+  }
 }

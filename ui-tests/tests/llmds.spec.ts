@@ -9,12 +9,11 @@ import {
   JupyterLabPage,
   test
 } from '@jupyterlab/galata';
-import * as fs from 'fs';
-import * as path from 'path';
 import {
   notebookState,
   ourErrors,
   openSidebarByTab,
+  saveScreenshot,
   SIDEBAR_ID,
   watchConsole
 } from './helpers';
@@ -88,21 +87,8 @@ test.describe('Data co-pilot', () => {
 
     // The sidebar after a clean, as the README shows it.
     const content = panel.locator('.jp-Llmds-content');
-    await content.screenshot({ path: testInfo.outputPath('sidebar.png') });
-    // README images are refreshed on request only, so a test run leaves the
-    // checkout as it was: LLMDS_UPDATE_SCREENSHOTS=1 jlpm test
-    const updateDocs = Boolean(process.env.LLMDS_UPDATE_SCREENSHOTS);
-    const docsImages = path.resolve(__dirname, '../../docs/images');
-    if (updateDocs) {
-      fs.mkdirSync(docsImages, { recursive: true });
-      await content.screenshot({ path: path.join(docsImages, 'sidebar.png') });
-    }
-    await page.screenshot({ path: testInfo.outputPath('clean-in-notebook.png') });
-    if (updateDocs) {
-      await page.screenshot({
-        path: path.join(docsImages, 'clean-in-notebook.png')
-      });
-    }
+    await saveScreenshot(content, 'sidebar.png', testInfo);
+    await saveScreenshot(page, 'clean-in-notebook.png', testInfo);
 
     const after = await notebookState(page);
     const inserted = after.cells.length - before.cells.length;
