@@ -76,6 +76,14 @@ export function addCommands(options: ICommandsOptions): void {
     shell.activateById(panel.id);
   };
 
+  /** The argument schema of a command about one frame (`frame`, optional). */
+  const frameArgument = (description: string) => ({
+    args: {
+      type: 'object' as const,
+      properties: { frame: { type: 'string' as const, description } }
+    }
+  });
+
   commands.addCommand(CommandIDs.showCard, {
     label: args =>
       args['isPalette']
@@ -87,19 +95,9 @@ export function addCommands(options: ICommandsOptions): void {
         ? trans.__('Show what the co-pilot knows about `%1`', frame)
         : trans.__('Select a DataFrame in the Data co-pilot panel first');
     },
-    describedBy: {
-      args: {
-        type: 'object',
-        properties: {
-          frame: {
-            type: 'string',
-            description: trans.__(
-              'The DataFrame to show (the selected one when omitted)'
-            )
-          }
-        }
-      }
-    },
+    describedBy: frameArgument(
+      trans.__('The DataFrame to show (the selected one when omitted)')
+    ),
     isEnabled: args => frameOf(args) !== null,
     execute: args => showDetails(args, 'card')
   });
@@ -118,19 +116,9 @@ export function addCommands(options: ICommandsOptions): void {
           )
         : trans.__('Select a DataFrame in the Data co-pilot panel first');
     },
-    describedBy: {
-      args: {
-        type: 'object',
-        properties: {
-          frame: {
-            type: 'string',
-            description: trans.__(
-              'The DataFrame to preview (the selected one when omitted)'
-            )
-          }
-        }
-      }
-    },
+    describedBy: frameArgument(
+      trans.__('The DataFrame to preview (the selected one when omitted)')
+    ),
     isEnabled: args => frameOf(args) !== null,
     execute: args => showDetails(args, 'prompt')
   });
