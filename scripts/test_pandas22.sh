@@ -50,6 +50,7 @@ CANDIDATES=(
   tests/test_detect_numbers.py
   tests/test_detect_keys.py
   tests/test_detect_spelling.py
+  tests/test_detect_conflicts.py
   tests/test_pii.py
   tests/test_scan_counts.py
   tests/test_privacy.py

@@ -24,6 +24,7 @@ from chat_server import ChatServer, Reply, isolated_settings_environment
 from conftest import kernel_session, server_config
 from jupyterlab_llmds import describe
 from jupyterlab_llmds.engines.builtin import BuiltinEngine
+from jupyterlab_llmds.engines.builtin.validate_plan import plan_validation
 from jupyterlab_llmds.engines.safety import check_code
 from jupyterlab_llmds.kernel.schema_libraries import schema_library_json, schema_library_problem, version_tuple
 from jupyterlab_llmds.magics import CELLS_MIMETYPE
@@ -54,7 +55,9 @@ def run_schema(code: str, namespace: dict) -> tuple[pa.errors.SchemaErrors | Non
 
 
 def failing_columns(errors: pa.errors.SchemaErrors) -> set[str]:
-    return {column for column in errors.failure_cases["column"] if isinstance(column, str)}
+    """Columns named by a failing column check (frame-wide checks name every column of a failing row)."""
+    cases = errors.failure_cases
+    return {column for column in cases.loc[cases["schema_context"] == "Column", "column"] if isinstance(column, str)}
 
 
 @pytest.fixture(scope="module", params=sorted(FRAMES))
@@ -75,7 +78,7 @@ def cleaned(request):
     plain_ns = {name: frame, f"{name}_clean": frame}
     run_code(BuiltinEngine().suggest([card], "clean").cells[3].source, plain_ns)
     return {
-        "key": request.param, "name": name, "frame": frame, "original": original, "cells": cells,
+        "key": request.param, "name": name, "frame": frame, "original": original, "cells": cells, "card": card,
         "raw_errors": raw_errors, "raw_printed": raw_printed, "after_errors": after_errors,
         "after_printed": after_printed, "plain_results": plain_ns["validation_results"],
     }
@@ -98,7 +101,11 @@ def test_the_schema_fails_on_the_raw_frame_naming_columns_and_rows(cleaned):
     errors = cleaned["raw_errors"]
     assert errors is not None, cleaned["raw_printed"]
     # every column the plain pandas checks find failing is named by pandera too: the same plan
-    plain = {column.strip("'") for _, column, failing, _ in cleaned["plain_results"] if failing and column != "rows"}
+    frame_checks = {check.title for check in plan_validation(cleaned["card"], cleaned=True).checks if check.column is None}
+    plain = {
+        column.strip("'") for title, column, failing, _ in cleaned["plain_results"]
+        if failing and title not in frame_checks
+    }
     assert plain and failing_columns(errors) == plain
     printed = cleaned["raw_printed"]
     assert f"checks failed on {cleaned['name']}_clean:" in printed

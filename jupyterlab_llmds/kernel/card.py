@@ -14,7 +14,7 @@ import warnings
 from dataclasses import dataclass, field
 from typing import Any, Iterable
 
-from . import detect_keys, detect_numbers, detect_spelling, detectors, scan
+from . import detect_conflicts, detect_keys, detect_numbers, detect_spelling, detectors, scan
 from .pii import detect_pii
 from .privacy import apply_privacy, check_privacy_mode
 from .prompt import DEFAULT_BUDGET, render_prompt
@@ -177,6 +177,7 @@ def describe(
         else:
             duplicates = describe_duplicates(frame, sample_frame, positions)
         key_issues = detect_keys.duplicate_key_issues(frame, sample_frame, issues)
+        key_issues += conflict_issues(sample_frame, columns, issues, rows, sampled)
         parts = scan.sampled_parts(columns, issues, duplicates["summary"], sampled)
         data = {
             "schema_version": SCHEMA_VERSION,
@@ -206,6 +207,20 @@ def describe(
             scan.TEXT_DETECTOR_LIMIT.reset(text_limit)
         detectors.RENDER_BUDGET.reset(render_budget)
     return DataCard(name=str(name), data=data, focus=tuple(focus), target=target)
+
+
+def conflict_issues(sample_frame, columns: list, issues: list, rows: int, sampled: bool) -> list:
+    """The ``key_conflicts`` issue as a list (empty when none, or when looking failed).
+
+    Rows that repeat an entity and disagree are a finding, not a reason for
+    the card to fail: an error while looking (odd dtypes, unhashable cells
+    pandas did not foresee) leaves the issue out.
+    """
+    try:
+        found = detect_conflicts.detect_key_conflicts(sample_frame, columns, issues, rows, sampled)
+    except Exception:  # the card must not fail on a user's odd frame
+        return []
+    return [found] if found else []
 
 
 def sample_positions(rows: int, sample_rows: int, seed: int):

@@ -58,6 +58,8 @@ STRUCTURAL_EVIDENCE_KEYS = frozenset(
         # high_cardinality, skewed, pii
         "rows", "reason", "method", "types", "share", "unique_share", "distinct",
         "skewness", "suggestion", "kinds",
+        # key_conflicts (column names and counts; its "example" holds values)
+        "key", "key_position", "dependents", "weak_dependents",
         # written by apply_privacy itself
         "withheld",
     ]
@@ -98,6 +100,7 @@ SCHEMA_MESSAGES = {
     "high_cardinality": "the text column has very many distinct values",
     "skewed": "the numbers are strongly skewed",
     "pii": "{count} values hold personal data",
+    "key_conflicts": "{count} values differ between rows that share a key",
 }
 
 
@@ -197,7 +200,13 @@ def name_key(name: Any) -> str:
 
 
 def is_excluded_issue(issue: dict, excluded_positions: set, excluded_keys: set) -> bool:
-    """Whether an issue belongs to an excluded column (by position, else by name)."""
+    """Whether an issue belongs to an excluded column (by position, else by name).
+
+    An issue about several columns (``positions``) is excluded when any of
+    them is: its evidence may quote values of each.
+    """
+    if excluded_positions.intersection(issue.get("positions") or ()):
+        return True
     if issue.get("column") is None and "position" not in issue:
         return False
     if "position" in issue:

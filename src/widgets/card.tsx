@@ -99,6 +99,8 @@ export function issueLabel(kind: string, trans: TranslationBundle): string {
       return trans.__('skewed');
     case 'pii':
       return trans.__('personal data');
+    case 'key_conflicts':
+      return trans.__('rows of one key disagree');
     default:
       return kind.replace(/_/g, ' ');
   }
@@ -158,6 +160,23 @@ function EvidenceValue(props: {
         </span>
       );
     }
+    if (name === 'dependents' || name === 'weak_dependents') {
+      // column names and counts (key_conflicts), not values of the frame
+      return (
+        <span className="jp-Llmds-values">
+          {value.map((entry: any, index) => (
+            <code className="jp-Llmds-value" key={index}>
+              {trans.__(
+                '%1: %2 differ, %3 missing',
+                String(entry?.column),
+                formatValue(entry?.rows ?? 0),
+                formatValue(entry?.fills ?? 0)
+              )}
+            </code>
+          ))}
+        </span>
+      );
+    }
     if (name === 'groups') {
       return (
         <span className="jp-Llmds-values">
@@ -178,6 +197,25 @@ function EvidenceValue(props: {
       );
     }
   } else if (typeof value === 'object' && value !== null) {
+    const example = value as Record<string, unknown>;
+    if (name === 'example' && 'key_value' in example) {
+      // key_conflicts: one key and the values its rows hold
+      return (
+        <span className="jp-Llmds-values">
+          <code className="jp-Llmds-value">{formatValue(example.key_value)}</code>
+          {' → '}
+          {String(example.column)}
+          {': '}
+          {Object.entries(
+            (example.values ?? {}) as Record<string, unknown>
+          ).map(([item, count]) => (
+            <code className="jp-Llmds-value" key={item}>
+              {formatValue(item)} ×{formatValue(count)}
+            </code>
+          ))}
+        </span>
+      );
+    }
     const entries = Object.entries(value as Record<string, unknown>);
     if (entries.length === 0) {
       return <span className="jp-Llmds-muted">{trans.__('none')}</span>;

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from ...kernel.detectors import DATETIME_NORMALIZATIONS, FALSE_WORDS, TRUE_WORDS
 from .clean_plan import CleanPlan, ColumnPlan
+from .code_text import MAJORITY_HELPERS, python_literal
 
 HELPERS = '''def count_lost(before, after):
     """Values present before a conversion and missing after it (they did not parse)."""
@@ -37,13 +38,17 @@ def write_clean_code(plan: CleanPlan) -> str:
         Python source: imports, a copy of the frame, one block per step and
         a printed summary of the changes.
     """
-    blocks = [imports(plan), HELPERS, start_block(plan)]
+    resolution = plan.key_resolution()
+    blocks = [imports(plan), HELPERS + ("\n\n\n" + MAJORITY_HELPERS if resolution else ""), start_block(plan)]
     for column_plan in plan.columns:
         # columns about to be dropped still get their null tokens replaced: the
         # drop step re-checks emptiness on the real data
         steps = column_steps(column_plan)
         if steps:
             blocks.append("\n".join(steps))
+    if resolution:
+        # after the column fixes: "7:10 a.m." and "7:10 a.m. (Estimated)" are one value by now
+        blocks.append(key_resolution_block(plan, *resolution))
     drops = drop_block(plan)
     if drops:
         blocks.append(drops)
@@ -76,6 +81,29 @@ def start_block(plan: CleanPlan) -> str:
             "changes = []  # (column, what changed, values affected, values that did not parse)",
         ]
     )
+
+
+def key_resolution_block(plan: CleanPlan, key: ColumnPlan, dependents: list, weak: list) -> str:
+    """Set each dependent value to the most frequent value of its key's rows (ties left alone)."""
+    key_label = python_literal(key.column["name"])
+    names = [python_literal(column_plan.column["name"]) for column_plan in dependents]
+    lines = [
+        f"# Rows with the same {key.ref.label} describe one thing, yet disagree on {', '.join(names)}: a value",
+        f"# that differs from the most frequent one among the rows of its {key.ref.label} (or is missing)",
+        "# takes that value; a tie is left as it is. Review: this overwrites the values that differ.",
+        f"for column in [{', '.join(names)}]:",
+        f"    majority, differs = disagreeing_rows({plan.target}, {key_label}, column)",
+        f"    {plan.target}.loc[differs, column] = majority[differs]",
+        f"    changes.append((repr(column), {'set to the most frequent value of its ' + key.ref.label!r}, "
+        "int(differs.sum()), 0))",
+    ]
+    if weak:
+        weak_names = ", ".join(python_literal(column_plan.column["name"]) for column_plan in weak)
+        lines += [
+            f"# {weak_names} agree less among the rows of one {key.ref.label} (see the plan above) and are",
+            "# left as they are; add them to the list above if they too belong to the key, not to the row.",
+        ]
+    return "\n".join(lines)
 
 
 def duplicates_block(plan: CleanPlan) -> str:

@@ -61,17 +61,54 @@ def write_clean_markdown(plan: CleanPlan, instructions: str | None = None) -> st
 
 
 def frame_bullets(plan: CleanPlan) -> list[str]:
-    """Frame-level steps (duplicate rows)."""
-    if not plan.duplicates:
-        return []
-    positions = plan.duplicates["evidence"].get("example_positions", [])
-    example = f" (e.g. rows at positions {', '.join(str(position) for position in positions[:4])})" if positions else ""
-    count = plan.duplicates["count"]
-    repeats = "1 row repeats" if count == 1 else f"{count} rows repeat"
-    return [
-        f"**Duplicate rows**: {repeats} an earlier row exactly{example}; "
-        "they are dropped, keeping the first."
-    ]
+    """Frame-level steps (rows of one key that disagree, duplicate rows)."""
+    bullets = []
+    resolution = plan.key_resolution()
+    if resolution:
+        bullets.append(key_resolution_bullet(plan.conflicts, *resolution))
+    if plan.duplicates:
+        positions = plan.duplicates["evidence"].get("example_positions", [])
+        example = f" (e.g. rows at positions {', '.join(str(position) for position in positions[:4])})" if positions else ""
+        count = plan.duplicates["count"]
+        repeats = "1 row repeats" if count == 1 else f"{count} rows repeat"
+        bullets.append(f"**Duplicate rows**: {repeats} an earlier row exactly{example}; they are dropped, keeping the first.")
+    return bullets
+
+
+def key_resolution_bullet(issue: dict, key, dependents: list, weak: list) -> str:
+    """What setting values to their key's majority does, with the card's counts and an example."""
+    evidence = issue.get("evidence") or {}
+    entries = {entry.get("position"): entry for entry in evidence.get("dependents", [])}
+    key_name = markdown_name(key.column["name"])
+    parts = []
+    for column_plan in dependents:
+        entry = entries.get(column_plan.ref.position, {})
+        counts = [f"{entry.get('rows', 0):,} differ"]
+        if entry.get("fills"):
+            counts.append(f"{entry['fills']:,} missing")
+        parts.append(f"{markdown_name(column_plan.column['name'])} ({', '.join(counts)})")
+    example = evidence.get("example") or {}
+    example_text = ""
+    if example.get("values"):
+        shown = ", ".join(f"`{value!r}` ×{count}" for value, count in list(example["values"].items())[:4])
+        example_text = f" For example {key_name} `{example.get('key_value')!r}` has {markdown_name(example.get('column'))} {shown}."
+    sampled = " (counted on the card's sample)" if evidence.get("sampled") else ""
+    text = (
+        f"**Rows of one {key_name}**: rows that share a {key_name} describe one thing, yet disagree on "
+        f"{'; '.join(parts)}{sampled}.{example_text} After the fixes below (so that spelling and format no longer "
+        f"count), each of those values becomes the most frequent value among the rows of its {key_name}, where one "
+        "value wins outright; ties are left alone. **Review this step**: it is right when the rows are reports "
+        "of the same thing, wrong when the column may really change from row to row."
+    )
+    if weak:
+        weak_entries = {entry.get("position"): entry for entry in evidence.get("weak_dependents", [])}
+        names = ", ".join(
+            f"{markdown_name(plan.column['name'])} (a clear majority in "
+            f"{weak_entries.get(plan.ref.position, {}).get('majority', 0):.0%} of them)"
+            for plan in weak
+        )
+        text += f" Left as they are, since they agree less: {names}; the code says how to include them."
+    return text
 
 
 def column_bullet(column_plan: ColumnPlan) -> str:

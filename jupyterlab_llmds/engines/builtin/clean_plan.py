@@ -103,6 +103,8 @@ class CleanPlan:
         One plan per column, in column order (columns without work included).
     duplicates : dict or None
         The ``duplicate_rows`` issue, when rows are dropped.
+    conflicts : dict or None
+        The ``key_conflicts`` issue: rows sharing a key that disagree.
     """
 
     card: dict
@@ -110,6 +112,7 @@ class CleanPlan:
     target: str
     columns: list[ColumnPlan]
     duplicates: dict | None = None
+    conflicts: dict | None = None
 
     @property
     def name(self) -> str:
@@ -139,6 +142,30 @@ class CleanPlan:
         """Column plans for which ``predicate(plan)`` holds, in column order."""
         return [plan for plan in self.columns if predicate(plan)]
 
+    def key_resolution(self) -> tuple[ColumnPlan, list[ColumnPlan], list[ColumnPlan]] | None:
+        """The key, the columns set to their key's majority, and the weaker ones left alone.
+
+        ``None`` without a ``key_conflicts`` issue, or when the key or every
+        dependent must be reached by position or is dropped (the step names
+        columns by label).
+        """
+        if not self.conflicts:
+            return None
+        evidence = self.conflicts.get("evidence") or {}
+        by_position = {plan.ref.position: plan for plan in self.columns}
+        key = by_position.get(evidence.get("key_position"))
+        if key is None or key.ref.by_position or key.drop:
+            return None
+
+        def usable(entries) -> list[ColumnPlan]:
+            plans = [by_position.get(entry.get("position")) for entry in entries or []]
+            return [plan for plan in plans if plan is not None and not plan.ref.by_position and not plan.drop]
+
+        dependents = usable(evidence.get("dependents"))
+        if not dependents:
+            return None
+        return key, dependents, usable(evidence.get("weak_dependents"))
+
 
 def plan_clean(card: dict) -> CleanPlan:
     """Build the :class:`CleanPlan` of a card dict.
@@ -164,10 +191,13 @@ def plan_clean(card: dict) -> CleanPlan:
         plans.append(plan)
         by_position[column["position"]] = plan
         by_name.setdefault(repr(column["name"]), []).append(plan)
-    duplicates = None
+    duplicates = conflicts = None
     for issue in card.get("issues", []):
         if issue["kind"] == "duplicate_rows":
             duplicates = issue
+            continue
+        if issue["kind"] == "key_conflicts":
+            conflicts = issue
             continue
         # the position tells same-named columns apart; the name is the fallback
         if issue.get("position") in by_position:
@@ -176,7 +206,8 @@ def plan_clean(card: dict) -> CleanPlan:
             targets = by_name.get(repr(issue["column"]), [])
         for plan in targets:
             attach_issue(plan, issue)
-    return CleanPlan(card=card, source=frame_expression(name), target=target, columns=plans, duplicates=duplicates)
+    return CleanPlan(card=card, source=frame_expression(name), target=target, columns=plans, duplicates=duplicates,
+                     conflicts=conflicts)
 
 
 def attach_issue(plan: ColumnPlan, issue: dict) -> None:

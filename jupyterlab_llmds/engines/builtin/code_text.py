@@ -45,6 +45,31 @@ def clean_variable(name: str) -> str:
     return "frame_clean"
 
 
+#: Helper functions written into generated cells (cleaning and checks) that
+#: resolve or check rows describing one entity: the same text in every cell
+#: that needs it, so a check tests exactly what the cleaning did.
+MAJORITY_HELPERS = '''def majority_by_key(frame, key, column):
+    """Each row's `column` as most rows of its `key` hold it (missing where no value wins outright)."""
+    counts = frame.groupby([key, column], sort=False, observed=True).size().sort_values(ascending=False, kind="stable")
+    keys = counts.index.get_level_values(0)
+    first = ~keys.duplicated()
+    top = pd.Series(counts.to_numpy()[first], index=keys[first])
+    winners = pd.Series(counts.index.get_level_values(1)[first], index=keys[first])
+    later = counts[~first]
+    later_keys = later.index.get_level_values(0)
+    runner_up = pd.Series(later.to_numpy()[~later_keys.duplicated()], index=later_keys[~later_keys.duplicated()])
+    wins = top > runner_up.reindex(top.index).fillna(0)
+    return frame[key].astype(object).map(winners[wins.to_numpy()])
+
+
+def disagreeing_rows(frame, key, column):
+    """(majority, rows whose `column` differs from the majority of their `key` or is missing beside it)."""
+    majority = majority_by_key(frame, key, column)
+    values = frame[column]
+    differs = majority.notna() & (values.isna() | majority.ne(values))
+    return majority, pd.Series(differs.to_numpy(dtype=bool, na_value=False), index=frame.index)'''
+
+
 @dataclass(frozen=True)
 class ColumnRef:
     """How code reads and writes one column of the cleaned frame.

@@ -10,7 +10,7 @@ red without stopping at the first failure.
 from __future__ import annotations
 
 from .clean_plan import ColumnPlan
-from .code_text import python_literal
+from .code_text import MAJORITY_HELPERS, python_literal
 from .validate_plan import Check, ValidationPlan
 
 RECORD = '''    def record(check, column, failing, values, fix=""):
@@ -76,8 +76,10 @@ def write_validate_code(plan: ValidationPlan) -> str:
     imports = ["import pandas as pd"]
     if any(check.kind == "time" for check in plan.checks):
         imports.insert(0, "import datetime")
-    blocks = [
-        "\n".join(imports),
+    blocks = ["\n".join(imports)]
+    if any(check.kind == "key_agreement" for check in plan.checks):
+        blocks.append(MAJORITY_HELPERS)
+    blocks += [
         "\n".join(body),
         REPORT,
         "\n".join([
@@ -146,6 +148,13 @@ class CheckWriter:
             return [
                 f"# {strip_markdown(check.why)}",
                 f"record({title}, 'rows', frame.duplicated(), frame.index.to_series(), {fix})",
+            ]
+        if check.kind == "key_agreement":
+            key, column = (python_literal(check.detail[part].column["name"]) for part in ("key", "column"))
+            return [
+                f"# {strip_markdown(check.why)}",
+                f"_, differs = disagreeing_rows(frame, {key}, {column})",
+                f"record({title}, {check.detail['column'].ref.label!r}, differs, frame[{column}], {fix})",
             ]
         # the card's columns are all present
         columns = check.detail["columns"]

@@ -30,7 +30,7 @@ from __future__ import annotations
 import re
 
 from .clean_plan import ColumnPlan
-from .code_text import python_literal
+from .code_text import MAJORITY_HELPERS, python_literal
 from .validate_code import strip_markdown
 from .validate_plan import Check, ValidationPlan, may_hold_nulls
 
@@ -134,7 +134,7 @@ def write_pandera_code(plan: ValidationPlan) -> str:
     )
     blocks = [
         "\n".join(imports),
-        HELPERS,
+        HELPERS + ("\n\n\n" + MAJORITY_HELPERS if any(check.kind == "key_agreement" for check in frame_checks) else ""),
         header + "\n" + "\n".join(lines),
         REPORT.format(schema=schema, frame=frame, target=plan.target_name),
     ]
@@ -231,4 +231,7 @@ def frame_check(check: Check) -> str:
     """One frame-level ``pa.Check`` (duplicate rows)."""
     if check.kind == "duplicate_rows":
         return f"pa.Check(lambda frame: ~frame.duplicated(), ignore_na=False, {named(check)})"
+    if check.kind == "key_agreement":
+        key, column = (python_literal(check.detail[part].column["name"]) for part in ("key", "column"))
+        return f"pa.Check(lambda frame: ~disagreeing_rows(frame, {key}, {column})[1], ignore_na=False, {named(check)})"
     raise ValueError(f"unknown frame check kind {check.kind!r}")

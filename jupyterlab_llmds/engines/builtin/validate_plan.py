@@ -18,7 +18,7 @@ import re
 from dataclasses import dataclass, field
 
 from .clean_plan import CleanPlan, ColumnPlan, plan_clean
-from .code_text import clean_variable, frame_expression
+from .code_text import clean_variable, frame_expression, markdown_name
 
 NUMERIC_DTYPE = re.compile(r"^(u?int|float|Int|UInt|Float|double|halffloat|decimal)\d*(\[pyarrow\])?$")
 
@@ -32,8 +32,9 @@ class Check:
     kind : str
         What is checked: ``columns``, ``numeric``, ``datetime``, ``time``,
         ``boolean``, ``null_tokens``, ``whitespace``, ``case_variants``,
-        ``spelling_variants``, ``duplicate_rows``, ``unique_key``,
-        ``sentinel``, ``outliers``, ``all_null``, ``constant``.
+        ``spelling_variants``, ``duplicate_rows``, ``key_agreement``,
+        ``unique_key``, ``sentinel``, ``outliers``, ``all_null``,
+        ``constant``.
     title : str
         The check as printed in the table (short, names the values).
     column : ColumnPlan or None
@@ -154,6 +155,7 @@ def plan_validation(card: dict, target: str | None = None, *, cleaned: bool = Fa
     checks = [columns_check(clean, cleaned)]
     if clean.duplicates and clean.duplicates.get("count"):
         checks.append(duplicates_check(clean))
+    checks.extend(key_agreement_checks(clean))
     id_columns = {repr(column) for column in card.get("likely_id_columns") or []}
     key_issues = {issue.get("position"): issue for issue in card.get("issues", []) if issue["kind"] == "duplicate_keys"}
     extra = {}
@@ -188,6 +190,27 @@ def columns_check(clean: CleanPlan, cleaned: bool) -> Check:
         why="the checks below read these columns",
         fix="", promised=True,
     )
+
+
+def key_agreement_checks(clean: CleanPlan) -> list[Check]:
+    """Rows of one key hold its majority value of each column the cleaning resolves."""
+    resolution = clean.key_resolution()
+    if resolution is None:
+        return []
+    key, dependents, _ = resolution
+    entries = {entry.get("position"): entry for entry in (clean.conflicts.get("evidence") or {}).get("dependents", [])}
+    checks = []
+    for column_plan in dependents:
+        entry = entries.get(column_plan.ref.position, {})
+        checks.append(Check(
+            "key_agreement", f"rows of one {key.ref.label} agree on {column_plan.ref.label}", None,
+            {"key": key, "column": column_plan},
+            why=(f"rows sharing a {markdown_name(key.column['name'])} describe one thing; the card found "
+                 f"{entry.get('rows', 0)} values of {markdown_name(column_plan.column['name'])} differing from their "
+                 f"key's most frequent value and {entry.get('fills', 0)} missing beside it"),
+            fix=f"the clean step 'set to the most frequent value of its {key.ref.label}'", promised=True,
+        ))
+    return checks
 
 
 def duplicates_check(clean: CleanPlan) -> Check:
