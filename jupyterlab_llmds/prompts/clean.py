@@ -35,8 +35,10 @@ def task_text(frames: list[str], extra: Mapping[str, Any], cards: list[Mapping[s
             "as text to numbers (strip the currency, thousands and unit characters the card names, then "
             "`pd.to_numeric(..., errors='coerce')`); date strings to datetimes (`pd.to_datetime` with the "
             "format the card gives, `errors='coerce'`); yes/no text to booleans; sentinel codes to NA; "
-            "duplicate rows and duplicate keys (say which you keep). Leave outliers in place and only "
-            "report them unless the user asks otherwise.",
+            "where the card reports `key_conflicts`, set each listed dependent column to the most frequent "
+            "value among the rows of its key (after the fixes above; leave ties and the weak dependents as "
+            "they are, and say so); duplicate rows and duplicate keys (say which you keep). Leave outliers "
+            "in place and only report them unless the user asks otherwise.",
             "3. " + validation_cell_text(f"{first}_clean", first, PROMISES, schema_library_of(extra)),
             "Fix only what the card shows; do not rename or drop columns unless the user asks.",
         ]
