@@ -110,6 +110,8 @@ export function issueLabel(kind: string, trans: TranslationBundle): string {
 const NAME_KEYED = new Set(['kinds', 'types']);
 /** Evidence lists of names (not values copied from the frame). */
 const NAME_LISTS = new Set(['withheld', 'normalize']);
+/** Evidence the card view does not list (the message or the header says it). */
+const HIDDEN_EVIDENCE = new Set(['sampled', 'key_position']);
 
 function isPrimitive(value: unknown): boolean {
   return (
@@ -244,9 +246,10 @@ function IssueDetails(props: {
   trans: TranslationBundle;
 }): JSX.Element {
   const { issue, id, trans } = props;
-  // Empty entries (no unit, nothing unparsed ...) are noise here.
+  // Empty entries (no unit, nothing unparsed ...) and column positions
+  // (for the code writers; the names are shown) are noise here.
   const entries = Object.entries(issue.evidence ?? {}).filter(
-    ([key, value]) => key !== 'sampled' && !isEmpty(value)
+    ([key, value]) => !HIDDEN_EVIDENCE.has(key) && !isEmpty(value)
   );
   const sampled = (issue.evidence as { sampled?: unknown })?.sampled === true;
   return (
