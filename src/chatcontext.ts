@@ -142,6 +142,18 @@ export function mentionsName(source: string, name: string): boolean {
   return new RegExp(`(^|[^\\w])${escapeRegExp(name)}(?![\\w])`).test(source);
 }
 
+/**
+ * The frame a code block works on, for its preview: the first of `frames`
+ * (the frames in play when it was asked) that the code names as a whole
+ * word, else the first of them; null without frames.
+ */
+export function frameForCode(
+  source: string,
+  frames: ReadonlyArray<string>
+): string | null {
+  return frames.find(name => mentionsName(source, name)) ?? frames[0] ?? null;
+}
+
 /** A code cell as the context search sees it. */
 export interface IContextCell {
   source: string;

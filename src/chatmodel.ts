@@ -17,6 +17,7 @@ import { ISendCard, SendCards } from './chatcards';
 import {
   codeCellsOf,
   contextCells,
+  frameForCode,
   framesInPlay,
   historyOf,
   mentionedFrames
@@ -393,8 +394,9 @@ export class ChatModel implements IDisposable {
   }
 
   /**
-   * Preview code cell `cellIndex` of `message` on a copy of its first frame
-   * (again, when it ran before).
+   * Preview code cell `cellIndex` of `message` on a copy of the frame it
+   * works on: the first frame in play the code names, else the first in
+   * play (again, when it ran before).
    */
   startPreview(
     message: IChatMessage,
@@ -403,10 +405,10 @@ export class ChatModel implements IDisposable {
   ): PreviewRun | null {
     const cell = message.cells?.[cellIndex];
     const kernel = this._frames.kernelId;
-    const frame = message.frames[0];
     if (!cell || cell.cell_type !== 'code') {
       return null;
     }
+    const frame = frameForCode(cell.source, message.frames);
     if (kernel === null || !frame) {
       this.setNotice({
         kind: 'error',

@@ -87,6 +87,15 @@ df_total["total"] = df_total["price"].str.len()
 ```
 """
 
+#: Code about the second frame in play (its preview must run on that frame).
+ORDERS_ANSWER = """This adds the order size.
+
+```python
+orders_sized = orders.copy()
+orders_sized["size"] = orders_sized["qty"].map({1: "small", 2: "medium", 3: "large"})
+```
+"""
+
 chat = ChatServer().start()
 
 
@@ -119,6 +128,8 @@ def respond(request: RecordedRequest) -> Reply:
         return Reply(text=f"Earlier messages: {len(earlier)}.")
     if "broken code" in question:
         return Reply(text=BROKEN_ANSWER, chunk_size=40)
+    if "size the orders" in question:
+        return Reply(text=ORDERS_ANSWER, chunk_size=40)
     if "unsafe code" in question:
         return Reply(text=UNSAFE_ANSWER, chunk_size=40)
     if "refuse my key" in question:

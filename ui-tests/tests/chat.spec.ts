@@ -402,6 +402,24 @@ test.describe('Data co-pilot chat with a model', () => {
     expect(ourErrors(errors)).toEqual([]);
   });
 
+  test('Preview runs a block on the frame in play that its code names', async ({
+    page
+  }) => {
+    const errors = watchConsole(page);
+    await notebookWith(page, TWO_FRAMES, '(3, 2)');
+    const { chat } = await openChat(page);
+    // `df` is selected, `orders` mentioned: the code works on `orders`.
+    const answer = await ask(chat, 'For @orders: please size the orders');
+    await expect(answer).toHaveAttribute('data-status', 'done');
+    const block = answer.locator('.jp-Llmds-codeBlock');
+    await block.getByRole('button', { name: 'Preview' }).click();
+    const run = block.locator('.jp-Llmds-previewRun');
+    await expect(run).toHaveAttribute('data-phase', 'done');
+    await expect(run.locator('.jp-Llmds-attempt .jp-Llmds-badge')).toHaveText('ok');
+    await expect(run.locator('.jp-Llmds-report')).toContainText('size');
+    expect(ourErrors(errors)).toEqual([]);
+  });
+
   test('Preview of a failing block has the model repair it: attempt 1 fails, attempt 2 passes', async ({
     page
   }) => {
