@@ -12,15 +12,21 @@ dependent columns in the card's row sample, with a conservative test:
   distinct, on average 2 rows or more each);
 * a column depends on the key *strongly* when, over the keys with two or
   more values of it, one value holds a strict majority in at least
-  :data:`STRONG_MAJORITY` of the keys and the majority values cover at least
-  :data:`STRONG_AGREEMENT` of the cells;
+  :data:`STRONG_MAJORITY` of the keys, the majority values cover at least
+  :data:`STRONG_AGREEMENT` of the cells, and the cells that disagree are at
+  most :data:`STRONG_NOISE` of those that would disagree if the column's
+  values were shuffled across rows (its *noise*). The shuffle is the
+  baseline that matters: a column where one value dominates (no rain on
+  most days) agrees within any grouping, and small groups agree by luck;
 * a key counts only with :data:`MIN_STRONG_DEPENDENTS` strong dependents,
-  so two columns agreeing by chance do not make an entity; among the keys
-  that qualify, the one with the most strong dependents wins.
+  one of them an anchor (noise at most :data:`ANCHOR_NOISE`), so columns
+  that lean one way (a customer's favourite product, the carrier of a
+  reused flight number) do not make an entity; among the keys that
+  qualify, the one with the most strong dependents wins.
 
-Columns that agree less (a strict majority in half the keys) are reported
-as *weak* dependents: the cleaning code leaves them alone and shows how to
-include them. Ties are never resolved.
+Columns that agree less (a strict majority in half the keys, noise at most
+:data:`WEAK_NOISE`) are reported as *weak* dependents: the cleaning code
+leaves them alone and shows how to include them. Ties are never resolved.
 
 Top-level imports are stdlib only: this module is imported in users' kernels.
 """
@@ -116,15 +122,15 @@ def comparable_codes(series, null_tokens: Iterable[str] = (), canonical: Callabl
     import pandas as pd
 
     values = series
-    if values.dtype == object or str(values.dtype) in ("str", "string"):
-        missing_words = list(STANDARD_NULL_TOKENS.union(token.strip() for token in null_tokens))
-        if values.dtype == object:
-            # other Python objects in the column stay as they are
-            text = values.map(lambda value: value.strip() if isinstance(value, str) else value)
-        else:
-            text = values.str.strip()
-        values = text.mask(text.isin(missing_words))
     try:
+        if values.dtype == object or str(values.dtype) in ("str", "string"):
+            missing_words = list(STANDARD_NULL_TOKENS.union(token.strip() for token in null_tokens))
+            if values.dtype == object:
+                # other Python objects in the column stay as they are
+                text = values.map(lambda value: value.strip() if isinstance(value, str) else value)
+            else:
+                text = values.str.strip()
+            values = text.mask(text.isin(missing_words))
         codes, uniques = pd.factorize(values, use_na_sentinel=True)
         if canonical is None or not len(uniques):
             return codes, uniques
@@ -148,15 +154,16 @@ def dependency(key_codes, key_count: int, codes, count: int) -> dict | None:
     Returns
     -------
     dict or None
-        ``{"groups", "conflicting_groups", "majority", "agreement", "rows",
-        "fills", "example_key"}``: the keys with 2+ values of the column,
-        those with more than one distinct value, the share of those keys
-        where one value holds a strict majority, the share of their cells
-        holding the most frequent value, the cells that differ from a
-        key's most frequent value (ties excluded), the missing cells of
-        keys that have such a value, and the key code with the most
-        distinct values. ``None`` when fewer than :data:`MIN_GROUPS` keys
-        have 2+ values.
+        ``{"groups", "conflicting_groups", "majority", "agreement", "noise",
+        "rows", "fills", "example_key"}``: the keys with 2+ values of the
+        column, those with more than one distinct value, the share of those
+        keys where one value holds a strict majority, the share of their
+        cells holding the most frequent value, the disagreement as a share
+        of a shuffled column's (1.0 when majority or agreement is already
+        too low to matter), the cells that differ from a key's most
+        frequent value (ties excluded), the missing cells of keys that have
+        such a value, and the key code with the most distinct values.
+        ``None`` when fewer than :data:`MIN_GROUPS` keys have 2+ values.
     """
     import numpy as np
 
