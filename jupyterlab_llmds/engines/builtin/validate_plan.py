@@ -208,7 +208,7 @@ def key_agreement_checks(clean: CleanPlan) -> list[Check]:
             why=(f"rows sharing a {markdown_name(key.column['name'])} describe one thing; the card found "
                  f"{entry.get('rows', 0)} values of {markdown_name(column_plan.column['name'])} differing from their "
                  f"key's most frequent value and {entry.get('fills', 0)} missing beside it"),
-            fix=f"the clean step 'set to the most frequent value of its {key.ref.label}'", promised=True,
+            fix=f"the clean step 'set to the most frequent value of its key' (key {key.ref.label})", promised=True,
         ))
     return checks
 
