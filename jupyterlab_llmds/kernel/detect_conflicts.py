@@ -64,8 +64,10 @@ MIN_STRONG_DEPENDENTS = 2
 #: Keys with two or more values a column needs before its agreement means anything.
 MIN_GROUPS = 3
 #: At most this many key candidates and columns are compared (the card stays fast on wide frames).
-MAX_KEY_CANDIDATES = 4
+MAX_KEY_CANDIDATES = 8
 MAX_COLUMNS = 60
+#: At most this many keys (entities) per frame: a hospital and a quality measure, say.
+MAX_KEYS = 3
 #: Semantic kinds (the card's column ``semantic``) that are never keys.
 NOT_KEY_SEMANTICS = frozenset(
     ["empty", "boolean", "datetime", "timedelta", "mixed", "datetime_string", "boolean_string"]
@@ -247,8 +249,9 @@ def key_candidates(columns: list[dict], rows: int, sample_rows: int) -> list[int
     """Positions of the columns that may be entity keys, likeliest first.
 
     A key repeats (3+ distinct values, 2+ rows each on average) and holds
-    identifiers or labels, not measurements or dates; names that say ID
-    come first, then the columns with the most distinct values (finer
+    identifiers or labels, not measurements or dates (whole numbers count
+    only when the name says ID: ``provider_number``, not ``distance``);
+    names that say ID come first, then the columns with the most distinct values (finer
     entities). A distinct count estimated from the sample is weighed
     against the sample's rows: the key must repeat there.
     """
@@ -261,14 +264,24 @@ def key_candidates(columns: list[dict], rows: int, sample_rows: int) -> list[int
         count = int((column.get("distinct") or {}).get("count") or 0)
         if count < 3 or nearly_unique(column, rows, sample_rows):
             continue
-        found.append((not looks_like_id_name(column.get("name")), -count, column["position"]))
+        id_name = looks_like_id_name(column.get("name"))
+        if column.get("semantic") == "numeric" and not id_name:
+            continue  # whole numbers that are not named as IDs are measurements (a distance, an hour)
+        found.append((not id_name, -count, column["position"]))
     found.sort()
     return [position for *_, position in found[:MAX_KEY_CANDIDATES]]
 
 
 def detect_key_conflicts(sample_frame, columns: list[dict], issues: Iterable[Mapping], rows: int,
-                         sampled: bool) -> dict | None:
-    """The ``key_conflicts`` issue of a frame, or ``None``.
+                         sampled: bool) -> list[dict]:
+    """The ``key_conflicts`` issues of a frame: one per entity key found, best first.
+
+    A frame may hold several entities (a hospital listed once per quality
+    measure holds hospitals and measures): keys are taken best first (most
+    strong dependents), skipping a key that is itself a property of a key
+    already taken, or has one as a property (a hospital's name beside its
+    provider number: the same entity), and leaving each column to the first
+    key that claims it.
 
     Parameters
     ----------
@@ -286,19 +299,19 @@ def detect_key_conflicts(sample_frame, columns: list[dict], issues: Iterable[Map
 
     Returns
     -------
-    dict or None
-        The issue (frame level: ``column`` is ``None``; ``positions`` lists
-        the key and its dependents) with evidence ``key``, ``key_position``,
+    list of dict
+        Up to :data:`MAX_KEYS` issues (frame level: ``column`` is ``None``;
+        ``positions`` lists the key and its dependents) with evidence ``key``, ``key_position``,
         ``dependents`` and ``weak_dependents`` (each ``{"column",
         "position", "groups", "conflicting_groups", "rows", "fills",
         "majority", "agreement"}``), ``sampled`` and an ``example``
         (``{"key_value", "column", "values"}``).
     """
     if sample_frame.shape[1] < 3 or len(sample_frame) < 6:
-        return None
+        return []
     candidates = key_candidates(columns, rows, len(sample_frame))
     if not candidates:
-        return None
+        return []
     tokens: dict[int, list[str]] = {}
     canonical: dict[int, Callable[[Any], Any]] = {}
     for issue in issues:
@@ -321,8 +334,8 @@ def detect_key_conflicts(sample_frame, columns: list[dict], issues: Iterable[Map
 
     import numpy as np
 
-    best = None
-    for key_position in candidates:
+    qualified = []
+    for order, key_position in enumerate(candidates):
         key = codes_of(key_position)
         if key is None or int((np.bincount(key[0][key[0] >= 0]) >= 2).sum()) < MIN_GROUPS:
             continue  # in the sample, too few values repeat to tell anything
@@ -344,15 +357,25 @@ def detect_key_conflicts(sample_frame, columns: list[dict], issues: Iterable[Map
                 strong.append((column, found))
             elif found["majority"] >= WEAK_MAJORITY and found["agreement"] >= WEAK_AGREEMENT and found["rows"]:
                 weak.append((column, found))
-        work = [entry for entry in strong if entry[1]["rows"] or entry[1]["fills"]]
         anchored = any(found["noise"] <= ANCHOR_NOISE for _, found in strong)
-        if len(strong) >= MIN_STRONG_DEPENDENTS and anchored and work and (best is None or len(strong) > best[0]):
-            best = (len(strong), key_position, work, weak)
-    if best is None:
-        return None
-    _, key_position, work, weak = best
-    return conflict_issue(columns[key_position]["name"], key_position, codes_of(key_position), work, weak,
-                          codes_of, sampled)
+        if len(strong) >= MIN_STRONG_DEPENDENTS and anchored:
+            qualified.append((-len(strong), order, key_position, strong, weak))
+    found_issues = []
+    claimed: set[int] = set()
+    for _, _, key_position, strong, weak in sorted(qualified, key=lambda entry: entry[:2]):
+        properties = {column["position"] for column, _ in strong}
+        if key_position in claimed or properties & {issue["evidence"]["key_position"] for issue in found_issues}:
+            continue  # the same entity as a key already taken
+        work = [entry for entry in strong if (entry[1]["rows"] or entry[1]["fills"])
+                and entry[0]["position"] not in claimed]
+        weak = [entry for entry in weak if entry[0]["position"] not in claimed]
+        claimed |= properties | {key_position}
+        if work:
+            found_issues.append(conflict_issue(columns[key_position]["name"], key_position, codes_of(key_position),
+                                               work, weak, codes_of, sampled))
+        if len(found_issues) == MAX_KEYS:
+            break
+    return found_issues
 
 
 def dependent_entry(column: dict, found: dict) -> dict:

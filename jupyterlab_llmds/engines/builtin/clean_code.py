@@ -38,17 +38,17 @@ def write_clean_code(plan: CleanPlan) -> str:
         Python source: imports, a copy of the frame, one block per step and
         a printed summary of the changes.
     """
-    resolution = plan.key_resolution()
-    blocks = [imports(plan), HELPERS + ("\n\n\n" + MAJORITY_HELPERS if resolution else ""), start_block(plan)]
+    resolutions = plan.key_resolutions()
+    blocks = [imports(plan), HELPERS + ("\n\n\n" + MAJORITY_HELPERS if resolutions else ""), start_block(plan)]
     for column_plan in plan.columns:
         # columns about to be dropped still get their null tokens replaced: the
         # drop step re-checks emptiness on the real data
         steps = column_steps(column_plan)
         if steps:
             blocks.append("\n".join(steps))
-    if resolution:
+    for _, key, dependents, weak in resolutions:
         # after the column fixes: "7:10 a.m." and "7:10 a.m. (Estimated)" are one value by now
-        blocks.append(key_resolution_block(plan, *resolution))
+        blocks.append(key_resolution_block(plan, key, dependents, weak))
     drops = drop_block(plan)
     if drops:
         blocks.append(drops)

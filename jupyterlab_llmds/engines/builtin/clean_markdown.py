@@ -62,10 +62,7 @@ def write_clean_markdown(plan: CleanPlan, instructions: str | None = None) -> st
 
 def frame_bullets(plan: CleanPlan) -> list[str]:
     """Frame-level steps (rows of one key that disagree, duplicate rows)."""
-    bullets = []
-    resolution = plan.key_resolution()
-    if resolution:
-        bullets.append(key_resolution_bullet(plan.conflicts, *resolution))
+    bullets = [key_resolution_bullet(*resolution) for resolution in plan.key_resolutions()]
     if plan.duplicates:
         positions = plan.duplicates["evidence"].get("example_positions", [])
         example = f" (e.g. rows at positions {', '.join(str(position) for position in positions[:4])})" if positions else ""

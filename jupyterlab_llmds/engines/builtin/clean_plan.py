@@ -103,8 +103,9 @@ class CleanPlan:
         One plan per column, in column order (columns without work included).
     duplicates : dict or None
         The ``duplicate_rows`` issue, when rows are dropped.
-    conflicts : dict or None
-        The ``key_conflicts`` issue: rows sharing a key that disagree.
+    conflicts : list of dict
+        The ``key_conflicts`` issues: rows sharing a key that disagree (one
+        issue per key).
     """
 
     card: dict
@@ -112,7 +113,7 @@ class CleanPlan:
     target: str
     columns: list[ColumnPlan]
     duplicates: dict | None = None
-    conflicts: dict | None = None
+    conflicts: list = field(default_factory=list)
 
     @property
     def name(self) -> str:
@@ -142,29 +143,28 @@ class CleanPlan:
         """Column plans for which ``predicate(plan)`` holds, in column order."""
         return [plan for plan in self.columns if predicate(plan)]
 
-    def key_resolution(self) -> tuple[ColumnPlan, list[ColumnPlan], list[ColumnPlan]] | None:
-        """The key, the columns set to their key's majority, and the weaker ones left alone.
+    def key_resolutions(self) -> list[tuple[dict, ColumnPlan, list[ColumnPlan], list[ColumnPlan]]]:
+        """Per ``key_conflicts`` issue: the issue, the key, the columns set to their key's majority, the weaker ones.
 
-        ``None`` without a ``key_conflicts`` issue, or when the key or every
-        dependent must be reached by position or is dropped (the step names
-        columns by label).
+        An issue is left out when its key or every dependent must be reached
+        by position or is dropped (the step names columns by label).
         """
-        if not self.conflicts:
-            return None
-        evidence = self.conflicts.get("evidence") or {}
         by_position = {plan.ref.position: plan for plan in self.columns}
-        key = by_position.get(evidence.get("key_position"))
-        if key is None or key.ref.by_position or key.drop:
-            return None
 
         def usable(entries) -> list[ColumnPlan]:
             plans = [by_position.get(entry.get("position")) for entry in entries or []]
             return [plan for plan in plans if plan is not None and not plan.ref.by_position and not plan.drop]
 
-        dependents = usable(evidence.get("dependents"))
-        if not dependents:
-            return None
-        return key, dependents, usable(evidence.get("weak_dependents"))
+        resolutions = []
+        for issue in self.conflicts:
+            evidence = issue.get("evidence") or {}
+            key = by_position.get(evidence.get("key_position"))
+            if key is None or key.ref.by_position or key.drop:
+                continue
+            dependents = usable(evidence.get("dependents"))
+            if dependents:
+                resolutions.append((issue, key, dependents, usable(evidence.get("weak_dependents"))))
+        return resolutions
 
 
 def plan_clean(card: dict) -> CleanPlan:
@@ -191,13 +191,14 @@ def plan_clean(card: dict) -> CleanPlan:
         plans.append(plan)
         by_position[column["position"]] = plan
         by_name.setdefault(repr(column["name"]), []).append(plan)
-    duplicates = conflicts = None
+    duplicates = None
+    conflicts = []
     for issue in card.get("issues", []):
         if issue["kind"] == "duplicate_rows":
             duplicates = issue
             continue
         if issue["kind"] == "key_conflicts":
-            conflicts = issue
+            conflicts.append(issue)
             continue
         # the position tells same-named columns apart; the name is the fallback
         if issue.get("position") in by_position:

@@ -194,11 +194,15 @@ def columns_check(clean: CleanPlan, cleaned: bool) -> Check:
 
 def key_agreement_checks(clean: CleanPlan) -> list[Check]:
     """Rows of one key hold its majority value of each column the cleaning resolves."""
-    resolution = clean.key_resolution()
-    if resolution is None:
-        return []
-    key, dependents, _ = resolution
-    entries = {entry.get("position"): entry for entry in (clean.conflicts.get("evidence") or {}).get("dependents", [])}
+    checks = []
+    for issue, key, dependents, _ in clean.key_resolutions():
+        checks.extend(key_checks(issue, key, dependents))
+    return checks
+
+
+def key_checks(issue: dict, key: ColumnPlan, dependents: list[ColumnPlan]) -> list[Check]:
+    """One ``key_agreement`` check per column the cleaning sets to its key's majority."""
+    entries = {entry.get("position"): entry for entry in (issue.get("evidence") or {}).get("dependents", [])}
     checks = []
     for column_plan in dependents:
         entry = entries.get(column_plan.ref.position, {})
