@@ -361,15 +361,17 @@ def detect_key_conflicts(sample_frame, columns: list[dict], issues: Iterable[Map
         if len(strong) >= MIN_STRONG_DEPENDENTS and anchored:
             qualified.append((-len(strong), order, key_position, strong, weak))
     found_issues = []
-    claimed: set[int] = set()
+    claimed: set[int] = set()  # the keys taken and their properties
+    taken: set[int] = set()  # the keys taken (with or without anything to fix)
     for _, _, key_position, strong, weak in sorted(qualified, key=lambda entry: entry[:2]):
         properties = {column["position"] for column, _ in strong}
-        if key_position in claimed or properties & {issue["evidence"]["key_position"] for issue in found_issues}:
+        if key_position in claimed or properties & taken:
             continue  # the same entity as a key already taken
         work = [entry for entry in strong if (entry[1]["rows"] or entry[1]["fills"])
                 and entry[0]["position"] not in claimed]
         weak = [entry for entry in weak if entry[0]["position"] not in claimed]
         claimed |= properties | {key_position}
+        taken.add(key_position)
         if work:
             found_issues.append(conflict_issue(columns[key_position]["name"], key_position, codes_of(key_position),
                                                work, weak, codes_of, sampled))
