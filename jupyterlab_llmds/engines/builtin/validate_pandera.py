@@ -228,7 +228,7 @@ def column_check(check: Check) -> str:
 
 
 def frame_check(check: Check) -> str:
-    """One frame-level ``pa.Check`` (duplicate rows)."""
+    """One frame-level ``pa.Check`` (duplicate rows, rows of one key that disagree)."""
     if check.kind == "duplicate_rows":
         return f"pa.Check(lambda frame: ~frame.duplicated(), ignore_na=False, {named(check)})"
     if check.kind == "key_agreement":
