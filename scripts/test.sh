@@ -36,6 +36,9 @@ echo "test: UI tests (Galata, headless Chromium)"
 (
   cd ui-tests &&
     PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 jlpm install --silent >/dev/null &&
+    # Playwright only transpiles the specs: type-check them (strict) with the extension's tsc
+    echo "test: type-checking the UI tests" &&
+    "$ROOT/node_modules/.bin/tsc" -p tsconfig.json &&
     PLAYWRIGHT_JSON_OUTPUT_NAME="$RESULTS/ui-tests.json" jlpm playwright test --reporter=list,json
 )
 ui_status=$?

@@ -8,7 +8,12 @@
  * The last group runs on the port-8888 JupyterLab, which has no model: the
  * built-in offline engine answers there.
  */
-import { expect, IJupyterLabPageFixture, test } from '@jupyterlab/galata';
+import {
+  expect,
+  IJupyterLabPageFixture,
+  JupyterLabPage,
+  test
+} from '@jupyterlab/galata';
 import type { Locator } from '@playwright/test';
 import {
   notebookState,
@@ -218,7 +223,7 @@ test.describe('Data co-pilot chat with a model', () => {
     // The state database is saved with the workspace shortly after a change.
     await page.waitForTimeout(2000);
     // The notebook comes back instead of a launcher: do not wait for one.
-    await page.reload({ waitForIsReady: false });
+    await (page as unknown as JupyterLabPage).reload({ waitForIsReady: false });
     await expect(page.locator('.jp-NotebookPanel')).toBeVisible();
     ({ chat } = await openChat(page, null));
     const messages = chat.locator('.jp-Llmds-chatMessage');
