@@ -9,17 +9,14 @@ from __future__ import annotations
 import contextlib
 import io
 import warnings
-import os
-from pathlib import Path
 
 import pandas as pd
 import pytest
 
 from cell_agreement import cell_agreement
 from jupyterlab_llmds import suggest
+from shared_data import DATA
 
-# CI clones the project next to shared/; LLMDS_SHARED_DATA points elsewhere.
-DATA = Path(os.environ.get("LLMDS_SHARED_DATA", Path(__file__).resolve().parents[2] / "shared" / "data"))
 
 LOAD_MODES = {
     "default": {},

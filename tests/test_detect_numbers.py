@@ -8,7 +8,6 @@ card and what fires is pinned down (see the table in ``test_real_tables``).
 from __future__ import annotations
 
 from collections import Counter
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -16,8 +15,8 @@ import pytest
 
 from jupyterlab_llmds import describe
 from jupyterlab_llmds.kernel import detect_numbers
+from shared_data import DATA
 
-DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 
 NUMBER_KINDS = {"sentinel", "outliers", "skewed"}
 

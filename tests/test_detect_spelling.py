@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-import os
 import warnings
 from collections import Counter
-from pathlib import Path
 
 import pandas as pd
 
 from jupyterlab_llmds import describe, suggest
 from jupyterlab_llmds.kernel.detect_spelling import bounded_edit_distance, detect_spelling_variants
+from shared_data import DATA
 
-DATA = Path(os.environ.get("LLMDS_SHARED_DATA", Path(__file__).resolve().parents[2] / "shared" / "data"))
 
 
 def mapping_of(issue: dict) -> dict:

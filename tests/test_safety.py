@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 import pandas as pd
@@ -11,10 +10,9 @@ import pytest
 
 from jupyterlab_llmds import suggest
 from jupyterlab_llmds.engines.safety import DEFAULT_ALLOWED_MODULES, FINDING_KINDS, Finding, check_code, is_safe
+from shared_data import DATA
 from test_clean_engine import messy_frame
 
-# CI clones the project next to shared/; LLMDS_SHARED_DATA points elsewhere.
-DATA = Path(os.environ.get("LLMDS_SHARED_DATA", Path(__file__).resolve().parents[2] / "shared" / "data"))
 
 
 def kinds_at(source: str, **kwargs) -> set[tuple[str, int]]:

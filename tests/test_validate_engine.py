@@ -8,9 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import io
-import os
 import warnings
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -18,10 +16,9 @@ import pytest
 
 from jupyterlab_llmds import describe, suggest
 from jupyterlab_llmds.engines.builtin import validation_for_cleaning
+from shared_data import DATA
 from test_clean_engine import messy_frame
 
-# CI clones the project next to shared/; LLMDS_SHARED_DATA points elsewhere.
-DATA = Path(os.environ.get("LLMDS_SHARED_DATA", Path(__file__).resolve().parents[2] / "shared" / "data"))
 
 
 def run_code(code: str, namespace: dict) -> tuple[AssertionError | None, str]:
